@@ -1,0 +1,1 @@
+from . import fusion, pooling, umt  # noqa: F401  (registration)

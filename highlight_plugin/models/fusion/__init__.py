@@ -1,0 +1,3 @@
+from .base import BaseFusion
+
+__all__ = ['BaseFusion']
