@@ -1,0 +1,27 @@
+# Hotstar titles: scenes rated by people (rating > 3 = highlight), CLIP 512 at 1 fps, PANNs 2048 per 2 s.
+# Split by title (seeded): no title is in both train and val.
+dataset_type = 'HotstarHighlightDataset'
+data_root = 'data/hotstar_highlight_865'
+split_cfg = dict(split_by='title', train_ratio=0.9, seed=7)
+pipeline = [dict(type='LoadHighlightFeatures', cache_size=4), dict(type='PackHighlightInputs')]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='highlight_collate'),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='labels.csv', split='train',
+                 pipeline=pipeline, **split_cfg))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='highlight_collate'),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='labels.csv', split='val',
+                 pipeline=pipeline, test_mode=True, **split_cfg))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='HotstarMetric')
+test_evaluator = val_evaluator
