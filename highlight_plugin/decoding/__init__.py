@@ -1,0 +1,1 @@
+from .saliency import SaliencySegmentDecoder  # noqa: F401
