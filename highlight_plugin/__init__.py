@@ -6,4 +6,4 @@ mmaction2's registries, so configs only need
 """
 __version__ = '0.1.0'
 
-from . import datasets, engine, evaluation, models  # noqa: F401,E402  (registration)
+from . import datasets, decoding, engine, evaluation, models  # noqa: F401,E402  (registration)

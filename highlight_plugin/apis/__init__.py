@@ -1,0 +1,3 @@
+from .inference import init_model, predict_saliency
+
+__all__ = ['init_model', 'predict_saliency']
