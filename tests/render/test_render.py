@@ -1,0 +1,59 @@
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from highlight_plugin.features.media import ffmpeg_exe, probe
+from highlight_plugin.render import (concat_clips, cut_clip, plot_saliency, write_edl, write_json, write_otio,
+                                     write_report)
+
+
+@pytest.fixture(scope='module')
+def video(tmp_path_factory):
+    path = tmp_path_factory.mktemp('render') / 'src.mp4'
+    subprocess.run([ffmpeg_exe(), '-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=25',
+                    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000', '-t', '12', '-c:v', 'libx264',
+                    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', str(path)], check=True)
+    return path
+
+
+def test_cut_vertical_and_concat(video, tmp_path):
+    a = cut_clip(video, 1.0, 3.0, str(tmp_path / 'a.mp4'))
+    b = cut_clip(video, 6.0, 9.0, str(tmp_path / 'b.mp4'), vertical='blur')
+    info_a, info_b = probe(a), probe(b)
+    assert info_a.duration == pytest.approx(2.0, abs=0.1) and info_a.audio
+    assert (info_b.width, info_b.height) == (1080, 1920)
+    c = cut_clip(video, 6.0, 9.0, str(tmp_path / 'c.mp4'), vertical='crop')
+    assert (probe(c).width, probe(c).height) == (1080, 1920)
+    reel = concat_clips([a, str(tmp_path / 'a.mp4')], str(tmp_path / 'reel.mp4'))
+    assert probe(reel).duration == pytest.approx(4.0, abs=0.2)
+    assert not list(tmp_path.glob('.tmp-*'))
+
+
+def test_bad_video_names_the_output(tmp_path):
+    bad = tmp_path / 'bad.mp4'
+    bad.write_bytes(b'not a video')
+    with pytest.raises(Exception, match='out.mp4'):
+        cut_clip(bad, 0, 1, str(tmp_path / 'out.mp4'))
+    assert not (tmp_path / 'out.mp4').exists() and not list(tmp_path.glob('.tmp-*'))
+
+
+def test_exports_plot_and_report(video, tmp_path):
+    segs = [dict(start=1.0, end=3.0, score=0.9), dict(start=62.5, end=75.0, score=0.5)]
+    edl = (tmp_path / 'h.edl')
+    write_edl(segs, str(video), str(edl), fps=25)
+    text = edl.read_text().splitlines()
+    assert text[3].split()[4:] == ['00:00:01:00', '00:00:03:00', '00:00:00:00', '00:00:02:00']
+    assert text[7].split()[4:] == ['00:01:02:12', '00:01:15:00', '00:00:02:00', '00:00:14:12']
+    otio = json.loads(open(write_otio(segs, str(video), str(tmp_path / 'h.otio'), fps=25)).read())
+    clip = otio['tracks']['children'][0]['children'][1]
+    assert clip['source_range']['start_time']['value'] == 62.5 * 25
+    png = plot_saliency(np.linspace(0, 1, 40), 2.0, segs, str(tmp_path / 'p.png'), title='t')
+    assert open(png, 'rb').read(8) == b'\x89PNG\r\n\x1a\n'
+    page = write_report(str(tmp_path / 'index.html'), str(video), [dict(segs[0], clip=str(video))], plot=png,
+                        exports=[str(edl)])
+    html = open(page).read()
+    assert 'src="p.png"' in html and 'h.edl' in html and '0:00:01' in html
+    write_json(str(tmp_path / 'x.json'), dict(segments=segs))
+    assert json.load(open(tmp_path / 'x.json'))['segments'] == segs
