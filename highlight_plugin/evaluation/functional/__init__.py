@@ -1,3 +1,3 @@
 """Metric math in plain numpy (no torch / mmengine), shared by the registered
 metrics and the standalone tools."""
-from . import qvhighlights  # noqa: F401
+from . import hotstar, qvhighlights, youtube_tvsum  # noqa: F401
