@@ -184,7 +184,7 @@ def check_qids(pred_qids, gt_qids, max_named=10):
     for name, diff in (('missing from the submission', gt - pred),
                        ('not in the ground truth', pred - gt)):
         if diff:
-            named = sorted(diff, key=str)[:max_named]
+            named = sorted(diff, key=lambda q: (type(q).__name__, q))[:max_named]
             more = f' and {len(diff) - len(named)} more' if len(diff) > len(named) else ''
             parts.append(f'{len(diff)} qids {name}: {named}{more}')
     raise DataError('; '.join(parts))
@@ -410,14 +410,15 @@ def eval_submission(submission, ground_truth, match_qids=True):
     """Evaluate official-format records (lists of dicts), checking them first.
 
     With ``match_qids`` the qid sets must be equal (as the official evaluator
-    asserts); otherwise only the shared qids are evaluated.
+    asserts); otherwise only the shared qids are evaluated. Unlabelled ground truth
+    (test split) gives an empty result after the checks.
     """
     qids, saliency, windows = parse_submission(submission)
     gt_qids, gt_scores, gt_windows = parse_ground_truth(ground_truth)
     if match_qids:
         check_qids(qids, gt_qids)
-    if gt_scores is None:
-        raise DataError('ground truth has no labels (saliency_scores): nothing to evaluate')
+    if gt_scores is None:  # test split: only the checks above apply
+        return OrderedDict()
     index = {q: i for i, q in enumerate(gt_qids)}
     keep = [i for i, q in enumerate(qids) if q in index]
     gt_idx = [index[qids[i]] for i in keep]

@@ -1,0 +1,54 @@
+"""Time the QVHighlights evaluation of the whole val split (HD and MR), one core.
+
+    python benchmarks/eval_speed.py
+
+Uses the real val annotations (``/work/shared/data/qvhighlights`` when present,
+else the copy under ``tests/data``) and the seeded random submission of
+``tests/evaluation/qvh_submissions.py``. Times parsing/validation plus all
+metrics, as ``tools/eval_qvhighlights.py`` runs them (JSON reading excluded);
+prints the median of 5 runs as the last line. The official evaluator takes ~7 s
+with an 8-process pool.
+"""
+import os
+
+for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ[_var] = '1'
+
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import runpy  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = '/work/shared/data/qvhighlights/highlight_val_release.jsonl'
+LOCAL = os.path.join(REPO, 'tests', 'data', 'qvhighlights', 'highlight_val_release.jsonl')
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main():
+    tool = runpy.run_path(os.path.join(REPO, 'tools', 'eval_qvhighlights.py'))
+    qvh = tool['load_numpy_only']('evaluation.functional.qvhighlights')
+    gen = _load(os.path.join(REPO, 'tests', 'evaluation', 'qvh_submissions.py'), 'gen')
+    gt_path = SHARED if os.path.exists(SHARED) else LOCAL
+    gt = qvh.load_jsonl(gt_path)
+    # Round-trip through JSON so the records look exactly like a read file.
+    submission = json.loads(json.dumps(gen.make_submission(gt, kind='random', seed=0)))
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        metrics = qvh.eval_submission(submission, gt)
+        times.append(time.perf_counter() - start)
+    print(f'annotations: {gt_path} ({len(gt)} queries)')
+    print(json.dumps(metrics['brief']))
+    print(f'val evaluation seconds: {statistics.median(times):.3f}')
+
+
+if __name__ == '__main__':
+    main()
