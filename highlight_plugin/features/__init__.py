@@ -1,0 +1,22 @@
+"""Feature extraction from raw videos (CLIP, PANNs, SlowFast, ResNet+PCA, VGGish).
+
+Python entry points: build extractors once (:func:`build_extractor`), then
+:func:`extract` per video (-> one ``(T, D)`` array per feature) and a :class:`Layout`
+(:data:`LAYOUTS`) to write the dataset's files; :func:`run_extraction` does a whole list
+with skip-done, failures.jsonl and sharding (``tools/extract_features.py``).
+"""
+from .base import EXTRACTORS, AudioSpec, BaseExtractor, FrameSpec, build_extractor, load_weights
+from .clip import CLIPExtractor, CLIPTextEncoder, build_clip
+from .job import collect_videos, read_queries, run_extraction, run_text_extraction
+from .layouts import LAYOUTS, Layout, Output, get_layout, save_array
+from .media import MediaInfo, probe, read_audio, read_frames, select_audio_stream
+from .panns import PANNsExtractor, build_cnn14
+from .pipeline import VideoFeatures, expected_rows, extract
+
+__all__ = [
+    'EXTRACTORS', 'AudioSpec', 'BaseExtractor', 'FrameSpec', 'build_extractor', 'load_weights',
+    'CLIPExtractor', 'CLIPTextEncoder', 'build_clip', 'collect_videos', 'read_queries',
+    'run_extraction', 'run_text_extraction', 'LAYOUTS', 'Layout', 'Output', 'get_layout', 'save_array',
+    'MediaInfo', 'probe', 'read_audio', 'read_frames', 'select_audio_stream', 'PANNsExtractor',
+    'build_cnn14', 'VideoFeatures', 'expected_rows', 'extract'
+]

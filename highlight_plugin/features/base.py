@@ -1,0 +1,134 @@
+"""The feature-extractor interface and its registry.
+
+An extractor turns a stream of decoded media into one feature row per clip. It declares
+the stream it needs (:class:`FrameSpec` or :class:`AudioSpec`) and how many stream units
+(frames or samples) make one row; the pipeline decodes the stream once per distinct spec,
+cuts it into rows and calls :meth:`BaseExtractor.forward_rows` on batches of rows. The
+network is built once in ``__init__`` and reused for every video.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from mmengine.registry import Registry
+
+from highlight_plugin.engine.errors import CheckpointError
+
+EXTRACTORS = Registry('highlight feature extractor')
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """RGB frames sampled at ``fps`` (each at the centre of its 1/fps interval), resized
+    to ``size`` (shorter side) and centre-cropped to a square when ``crop``."""
+    fps: float
+    size: int
+    crop: bool = True
+
+
+@dataclass(frozen=True)
+class AudioSpec:
+    """Mono float32 audio at ``sample_rate``."""
+    sample_rate: int
+
+
+class BaseExtractor:
+    """Base class of the feature extractors.
+
+    Args:
+        clip_len (float): seconds covered by one output row.
+        device (str): torch device of the network.
+        batch_size (int): rows per forward pass.
+
+    Subclasses set ``name`` (registry key and default output name), ``dim`` (feature
+    size), build their network in ``__init__`` and implement :attr:`spec`,
+    :attr:`units_per_row` and :meth:`forward_rows`.
+    """
+    name = ''
+    dim = 0
+
+    def __init__(self, clip_len: float, device: str = 'cpu', batch_size: int = 32):
+        self.clip_len = float(clip_len)
+        self.device = torch.device(device)
+        self.batch_size = int(batch_size)
+
+    @property
+    def spec(self):
+        """The :class:`FrameSpec` or :class:`AudioSpec` this extractor consumes."""
+        raise NotImplementedError
+
+    @property
+    def units_per_row(self) -> int:
+        """Frames (video) or samples (audio) that make one row."""
+        raise NotImplementedError
+
+    @property
+    def modality(self) -> str:
+        return 'audio' if isinstance(self.spec, AudioSpec) else 'video'
+
+    def forward_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Features ``(B, dim)`` float32 of a batch of rows: ``(B, units, H, W, 3)`` uint8
+        frames or ``(B, units)`` float32 samples."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f'{type(self).__name__}(clip_len={self.clip_len}, device={self.device})'
+
+
+def load_state_dict(path: Optional[str], what: str, how_to_get: str, prefixes=()) -> dict:
+    """Load a state dict from a local file with ``torch.load(weights_only=True)``.
+
+    Unwraps the usual containers (``state_dict``, ``model``, ``module``) and strips the
+    first matching key prefix in ``prefixes``.
+
+    Raises:
+        CheckpointError: the file is missing (the message says how to get it) or unreadable.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise CheckpointError(f'{what} weights not found at {p}. {how_to_get}')
+    try:
+        ckpt = torch.load(p, map_location='cpu', weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unpickling failure is a bad checkpoint
+        raise CheckpointError(f'{p}: cannot load {what} weights safely ({type(e).__name__}: {e})') from e
+    for key in ('state_dict', 'model', 'module'):
+        if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
+            ckpt = ckpt[key]
+    if not isinstance(ckpt, dict) or not all(isinstance(v, torch.Tensor) for v in ckpt.values()):
+        raise CheckpointError(f'{p}: not a {what} state dict (expected a mapping of tensors)')
+    for prefix in prefixes:
+        if any(k.startswith(prefix) for k in ckpt):
+            ckpt = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}
+            break
+    return ckpt
+
+
+def load_weights(module: torch.nn.Module, path: Optional[str], what: str, how_to_get: str,
+                 prefixes=(), strict: bool = True, ignore=()) -> torch.nn.Module:
+    """Load ``path`` into ``module`` (see :func:`load_state_dict`); ``path`` None or
+    ``'none'`` keeps the random initialisation. Mismatched keys raise CheckpointError."""
+    if path is None or str(path).lower() == 'none':
+        return module
+    state = load_state_dict(path, what, how_to_get, prefixes)
+    state = {k: v for k, v in state.items() if not any(k.startswith(i) for i in ignore)}
+    try:
+        missing, unexpected = module.load_state_dict(state, strict=False)
+    except RuntimeError as e:  # shape mismatch
+        raise CheckpointError(f'{path}: does not match the {what} network ({e})') from e
+    if strict and (missing or unexpected):
+        raise CheckpointError(f'{path}: does not match the {what} network '
+                              f'(missing {missing[:5]}, unexpected {unexpected[:5]})')
+    return module
+
+
+def build_extractor(name: str, clip_len: float, **kwargs) -> BaseExtractor:
+    """Build the registered extractor whose ``name`` attribute is ``name`` ('clip', 'panns',
+    'slowfast', 'resnet', 'vggish'), or a registry type name ('CLIPExtractor')."""
+    for type_name, cls in EXTRACTORS.module_dict.items():
+        if name in (cls.name, type_name):
+            return EXTRACTORS.build(dict(type=type_name, clip_len=clip_len, **kwargs))
+    from highlight_plugin.engine.errors import ConfigError
+    known = sorted(cls.name for cls in EXTRACTORS.module_dict.values())
+    raise ConfigError(f'unknown feature extractor {name!r} (known: {", ".join(known)})')

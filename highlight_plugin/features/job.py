@@ -1,0 +1,169 @@
+"""Extraction over many videos: input listing, skip-done, per-video failures, sharding.
+
+Per video: all outputs exist -> skipped (unless ``overwrite``); otherwise :func:`extract`
+runs and every output is written atomically. A video that fails (unreadable, no audio,
+too short, ...) is appended to ``DIR/failures.jsonl`` and the run goes on. Each success is
+appended to ``DIR/extracted.jsonl`` with its duration, rows per feature and the audio
+stream used. With ``world_size > 1`` process ``rank`` takes videos ``rank::world_size``
+of the sorted list, so no video is done twice.
+"""
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from tqdm import tqdm
+
+from highlight_plugin.engine.errors import DataError, HighlightError
+from .base import BaseExtractor
+from .layouts import Layout, save_array
+from .media import probe
+from .pipeline import expected_rows, extract
+
+VIDEO_EXTS = {'.mp4', '.mkv', '.avi', '.mov', '.webm', '.m4v', '.flv', '.mpg', '.mpeg', '.ts',
+              '.wmv', '.3gp', '.wav', '.mp3', '.m4a', '.flac', '.aac'}
+
+
+def collect_videos(inputs: Iterable[str]) -> List[Tuple[Path, Path]]:
+    """``(video, root)`` pairs from files, directories (searched recursively for media
+    extensions) and ``.txt``/``.lst`` files listing one video per line (relative paths are
+    relative to the list file); ``root`` is the directory the video was found under.
+
+    Raises:
+        DataError: an input does not exist or a list names a missing file (with line number).
+    """
+    found = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found += [(v, p) for v in sorted(p.rglob('*'))
+                      if v.suffix.lower() in VIDEO_EXTS and v.is_file()]
+        elif p.is_file() and p.suffix.lower() in ('.txt', '.lst'):
+            for lineno, line in enumerate(p.read_text().splitlines(), 1):
+                line = line.strip()
+                if not line or line.startswith('#'):
+                    continue
+                v = Path(line) if Path(line).is_absolute() else p.parent / line
+                if not v.is_file():
+                    raise DataError(f'{p}:{lineno}: listed video {line!r} does not exist')
+                found.append((v, v.parent))
+        elif p.is_file():
+            found.append((p, p.parent))
+        else:
+            raise DataError(f'input {item!r} does not exist')
+    seen, unique = set(), []
+    for v, root in found:
+        if v.resolve() not in seen:
+            seen.add(v.resolve())
+            unique.append((v, root))
+    return unique
+
+
+def _append_jsonl(path: Path, record: dict):
+    """Append one line with a single O_APPEND write (safe across processes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (json.dumps(record) + '\n').encode())
+    finally:
+        os.close(fd)
+
+
+def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: Layout,
+                   extractors: Mapping[str, BaseExtractor], overwrite: bool = False,
+                   audio_languages: Optional[Sequence[str]] = None, decode_threads: int = 0,
+                   rank: int = 0, world_size: int = 1, progress: bool = True) -> Dict[str, int]:
+    """Extract and write the features of ``videos`` (see module doc).
+
+    Returns:
+        counts ``dict(done=, skipped=, failed=)`` for this process.
+    """
+    out_dir = Path(out_dir)
+    langs = layout.audio_languages if audio_languages is None else tuple(audio_languages)
+    videos = sorted(videos, key=lambda vr: str(vr[0]))[rank::world_size]
+    counts = dict(done=0, skipped=0, failed=0)
+    owners = {}  # output path -> video, to catch two inputs writing the same file
+    bar = tqdm(videos, desc=f'videos[{rank}]' if world_size > 1 else 'videos', unit='video',
+               disable=not progress, position=0)
+    for video, root in bar:
+        fields = layout.fields(video, root)
+        paths = {n: layout.path(out_dir, n, fields) for n in extractors}
+        clash = [str(owners[p]) for p in paths.values() if p in owners]
+        if clash:
+            _fail(out_dir, video, DataError(f'{video}: same output files as {clash[0]} '
+                                            f'(video ids must be unique)'), counts)
+            continue
+        owners.update({p: video for p in paths.values()})
+        if not overwrite and all(p.exists() for p in paths.values()):
+            counts['skipped'] += 1
+            continue
+        try:
+            info = probe(video)
+            total = sum(expected_rows(info.duration, ex.clip_len) for ex in extractors.values())
+            with tqdm(total=total or None, desc=fields['vid'][:30], unit='clip', leave=False,
+                      disable=not progress, position=1) as clips:
+                result = extract(str(video), extractors, langs, layout.drop_partial,
+                                 decode_threads=decode_threads, on_rows=clips.update, info=info)
+            for name, feats in result.features.items():
+                layout.write(out_dir, name, fields, feats)
+        except HighlightError as e:
+            _fail(out_dir, video, e, counts)
+            continue
+        except Exception as e:  # noqa: BLE001 - one bad video must not stop the run
+            _fail(out_dir, video, e, counts, tb=traceback.format_exc(limit=3))
+            continue
+        counts['done'] += 1
+        stream = result.audio_stream
+        _append_jsonl(out_dir / 'extracted.jsonl', dict(
+            video=str(video), **fields, duration=result.info.duration, rows=result.rows,
+            audio_stream=None if stream is None else dict(index=stream.index, language=stream.language),
+            time=time.strftime('%Y-%m-%dT%H:%M:%S')))
+        bar.set_postfix(counts)
+    return counts
+
+
+def _fail(out_dir: Path, video: Path, error: Exception, counts: dict, tb: Optional[str] = None):
+    counts['failed'] += 1
+    record = dict(video=str(video), error=str(error), type=type(error).__name__,
+                  time=time.strftime('%Y-%m-%dT%H:%M:%S'))
+    if tb:
+        record['traceback'] = tb
+    _append_jsonl(out_dir / 'failures.jsonl', record)
+    tqdm.write(f'FAILED {video}: {error}')
+
+
+def read_queries(path: str) -> List[Tuple[int, str]]:
+    """``(qid, query)`` pairs of a QVHighlights-style JSON-lines file.
+
+    Raises:
+        DataError: unreadable line or missing ``qid``/``query`` (with the line number).
+    """
+    out = []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                out.append((int(rec['qid']), str(rec['query'])))
+            except (ValueError, KeyError, TypeError) as e:
+                raise DataError(f'{path}:{lineno}: expected a JSON object with "qid" and "query" ({e})') from e
+    return out
+
+
+def run_text_extraction(queries: Sequence[Tuple[int, str]], out_dir: str, layout: Layout,
+                        encoder, overwrite: bool = False, batch_size: int = 64,
+                        rank: int = 0, world_size: int = 1) -> Dict[str, int]:
+    """Write CLIP text features per query (``layout.text`` pattern, e.g. ``qid{qid}.npz``)."""
+    if layout.text is None:
+        raise DataError(f'layout {layout.name!r} has no text features')
+    shard = sorted(queries)[rank::world_size]
+    todo = [(q, s) for q, s in shard
+            if overwrite or not (Path(out_dir) / layout.text.pattern.format(qid=q)).exists()]
+    for i in range(0, len(todo), batch_size):
+        chunk = todo[i:i + batch_size]
+        for (qid, _), arrays in zip(chunk, encoder([s for _, s in chunk])):
+            save_array(Path(out_dir) / layout.text.pattern.format(qid=qid), arrays=arrays)
+    return dict(done=len(todo), skipped=len(shard) - len(todo))

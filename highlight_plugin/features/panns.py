@@ -1,0 +1,71 @@
+"""PANNs Cnn14 audio embeddings (2048-d) with the network class of ``panns_inference``.
+
+``import panns_inference`` runs its ``config.py``, which shells out to ``wget`` to fetch
+the AudioSet label CSV when ``~/panns_data/class_labels_indices.csv`` is missing (and
+fails offline). We only need the network class, so :func:`panns_models` imports
+``panns_inference/models.py`` (and its sibling ``pytorch_utils.py``) under a private
+package name whose ``__init__`` is never executed: no download, no file written in the
+user's home, and it keeps working if the CSV exists or the package was imported already.
+"""
+import importlib
+import importlib.util
+import sys
+import types
+
+import numpy as np
+import torch
+
+from highlight_plugin.engine.errors import CheckpointError
+from .base import EXTRACTORS, AudioSpec, BaseExtractor, load_weights
+
+HOW_TO_GET_PANNS = ('Download Cnn14_mAP=0.431.pth from https://zenodo.org/record/3987831 '
+                    '(PANNs, Kong et al.) and pass its path with --panns-checkpoint, or "none" '
+                    'for random weights.')
+_PRIVATE_PKG = '_highlight_panns_inference'
+
+
+def panns_models() -> types.ModuleType:
+    """``panns_inference.models`` imported without the package ``__init__`` (see module doc)."""
+    name = _PRIVATE_PKG + '.models'
+    if name not in sys.modules:
+        spec = importlib.util.find_spec('panns_inference')  # locates, does not execute
+        if spec is None or not spec.submodule_search_locations:
+            raise CheckpointError('panns_inference is not installed (pip install panns_inference==0.1.1)')
+        pkg = types.ModuleType(_PRIVATE_PKG)
+        pkg.__path__ = list(spec.submodule_search_locations)
+        sys.modules[_PRIVATE_PKG] = pkg
+    return importlib.import_module(name)
+
+
+def build_cnn14(checkpoint=None) -> torch.nn.Module:
+    """Cnn14 as used by ``panns_inference.AudioTagging`` (32 kHz, 64 mels, 527 classes)."""
+    model = panns_models().Cnn14(sample_rate=32000, window_size=1024, hop_size=320, mel_bins=64,
+                                 fmin=50, fmax=14000, classes_num=527)
+    return load_weights(model, checkpoint, 'PANNs Cnn14', HOW_TO_GET_PANNS).eval()
+
+
+@EXTRACTORS.register_module()
+class PANNsExtractor(BaseExtractor):
+    """Cnn14 ``embedding`` output (2048-d) of non-overlapping ``clip_len`` windows of mono
+    32 kHz audio (UMT's QVHighlights audio features and the Hotstar fork's)."""
+    name = 'panns'
+    dim = 2048
+    sample_rate = 32000
+
+    def __init__(self, clip_len: float, device: str = 'cpu', batch_size: int = 32,
+                 checkpoint=None, model=None):
+        super().__init__(clip_len, device, batch_size)
+        self.model = (model or build_cnn14(checkpoint)).to(self.device).eval()
+
+    @property
+    def spec(self):
+        return AudioSpec(self.sample_rate)
+
+    @property
+    def units_per_row(self):
+        return int(round(self.clip_len * self.sample_rate))
+
+    @torch.inference_mode()
+    def forward_rows(self, rows):
+        x = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32)).to(self.device)
+        return self.model(x)['embedding'].float().cpu().numpy()

@@ -1,0 +1,142 @@
+"""The per-video job: decode each needed stream once, run the extractors on bounded
+batches of rows, and return one ``(T, D)`` matrix per extractor.
+
+Row ``i`` of an extractor with clip length ``L`` covers ``[i L, (i + 1) L)``. A video gives
+the rows whose clip centre lies inside the media: the last, partial row is kept (frames
+repeated / audio zero-padded) when more than half of it exists, unless ``drop_partial``
+(Hotstar's PANNs recipe drops the trailing remainder). Memory is bounded by one chunk of
+decoded frames or samples per stream, whatever the video length.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Mapping, Optional, Sequence
+
+import numpy as np
+
+from highlight_plugin.engine.errors import DataError
+from .base import AudioSpec, BaseExtractor, FrameSpec
+from .media import AudioStream, MediaInfo, probe, read_audio, read_frames, select_audio_stream
+
+
+@dataclass
+class VideoFeatures:
+    """Result of :func:`extract`."""
+    features: Dict[str, np.ndarray]
+    info: MediaInfo
+    audio_stream: Optional[AudioStream] = None
+    rows: Dict[str, int] = field(default_factory=dict)
+
+
+class _RowBatcher:
+    """Cuts a stream of units (frames or samples) into rows of ``units_per_row`` and runs
+    the extractor on batches of ``batch_size`` rows."""
+
+    def __init__(self, extractor: BaseExtractor, drop_partial: bool, on_rows: Callable[[int], None]):
+        self.ex = extractor
+        self.per_row = extractor.units_per_row
+        self.drop_partial = drop_partial
+        self.on_rows = on_rows
+        self.pending = []  # arrays of units not yet consumed
+        self.n_pending = 0
+        self.outputs = []
+
+    def push(self, units: np.ndarray):
+        self.pending.append(units)
+        self.n_pending += len(units)
+        batch_units = self.per_row * self.ex.batch_size
+        while self.n_pending >= batch_units:
+            self._run(self._take(batch_units))
+
+    def finish(self) -> np.ndarray:
+        full = self.n_pending // self.per_row * self.per_row
+        if full:
+            self._run(self._take(full))
+        if self.n_pending and not self.drop_partial and 2 * self.n_pending > self.per_row:
+            rest = self._take(self.n_pending)
+            if self.ex.modality == 'video':  # repeat the last frame
+                pad = np.repeat(rest[-1:], self.per_row - len(rest), axis=0)
+            else:  # silence
+                pad = np.zeros((self.per_row - len(rest),) + rest.shape[1:], rest.dtype)
+            self._run(np.concatenate([rest, pad]))
+        if not self.outputs:
+            return np.zeros((0, self.ex.dim), np.float32)
+        return np.concatenate(self.outputs).astype(np.float32, copy=False)
+
+    def _take(self, n: int) -> np.ndarray:
+        data = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+        rest = data[n:]
+        self.pending = [rest] if len(rest) else []
+        self.n_pending = len(rest)
+        return data[:n]
+
+    def _run(self, units: np.ndarray):
+        rows = units.reshape((-1, self.per_row) + units.shape[1:])
+        for i in range(0, len(rows), self.ex.batch_size):
+            out = np.asarray(self.ex.forward_rows(rows[i:i + self.ex.batch_size]))
+            self.outputs.append(out)
+            self.on_rows(len(out))
+
+
+def expected_rows(duration: Optional[float], clip_len: float) -> int:
+    """Rows whose clip centre lies before ``duration`` (an estimate, for progress bars)."""
+    return 0 if not duration else max(0, int(np.ceil(duration / clip_len - 0.5)))
+
+
+def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages: Sequence[str] = (),
+            drop_partial: Sequence[str] = (), chunk_seconds: float = 60.0, decode_threads: int = 0,
+            on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None
+            ) -> VideoFeatures:
+    """Features of one video.
+
+    Args:
+        video: path of a video (or audio-only file when only audio extractors are asked).
+        extractors: output name -> extractor (networks already built; reused across calls).
+        audio_languages: preferred audio languages (e.g. ``('en', 'eng', 'hin', 'hi')``);
+            the first matching stream is used, else the default stream.
+        drop_partial: names of the extractors whose trailing partial row is dropped.
+        chunk_seconds: media seconds decoded per chunk (bounds memory).
+        decode_threads: ffmpeg decoder threads (0: ffmpeg's choice).
+        on_rows: progress callback, called with the number of rows just computed.
+        info: the result of :func:`probe` when the caller has it already.
+
+    Returns:
+        VideoFeatures with ``features[name]`` of shape ``(T_name, dim)`` float32.
+
+    Raises:
+        DataError: unreadable file, no video/audio stream where one is needed, or a
+            video too short to give one row.
+    """
+    info = info or probe(video)
+    groups = defaultdict(list)
+    for name, ex in extractors.items():
+        groups[ex.spec].append(name)
+    stream = select_audio_stream(info, audio_languages)
+    for spec, names in groups.items():
+        if isinstance(spec, FrameSpec) and not info.has_video:
+            raise DataError(f'{video}: no video stream (needed by {", ".join(names)})')
+        if isinstance(spec, AudioSpec) and stream is None:
+            raise DataError(f'{video}: no audio stream (needed by {", ".join(names)})')
+
+    features = {}
+    for spec, names in groups.items():
+        batchers = {n: _RowBatcher(extractors[n], n in drop_partial, on_rows) for n in names}
+        if isinstance(spec, FrameSpec):
+            chunk = max(1, int(round(chunk_seconds * spec.fps)))
+            chunk = min(chunk, max(b.per_row * b.ex.batch_size for b in batchers.values()))
+            source = read_frames(video, spec.fps, spec.size, chunk=chunk, crop=spec.crop,
+                                 threads=decode_threads)
+        else:
+            source = read_audio(video, spec.sample_rate, stream, chunk_seconds=chunk_seconds)
+        try:
+            for units in source:
+                for b in batchers.values():
+                    b.push(units)
+        except DataError as e:
+            raise DataError(f'{video}: {e}') from e
+        for n, b in batchers.items():
+            features[n] = b.finish()
+            if len(features[n]) == 0:
+                raise DataError(f'{video}: too short for one {extractors[n].clip_len:g}-s clip of '
+                                f'{n} (duration {info.duration} s; at least half a clip is needed)')
+    return VideoFeatures(features, info, stream if any(
+        isinstance(s, AudioSpec) for s in groups) else None, {n: len(f) for n, f in features.items()})

@@ -1,0 +1,112 @@
+"""Extract clip features from raw videos into a dataset's feature layout.
+
+Examples::
+
+    python tools/extract_features.py videos/ --out-dir data/qvhighlights --layout qvhighlights \\
+        --features clip,panns --clip-checkpoint open_clip_vitb32.bin --panns-checkpoint Cnn14_mAP=0.431.pth \\
+        --queries highlight_val_release.jsonl
+    torchrun --nproc_per_node 2 tools/extract_features.py list.txt --out-dir out --layout hotstar \\
+        --launcher pytorch --random-init
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('inputs', nargs='+', metavar='INPUT',
+                   help='video file, directory (searched recursively) or .txt list of videos')
+    p.add_argument('--out-dir', required=True, help='dataset feature directory')
+    p.add_argument('--layout', required=True, choices=['qvhighlights', 'hotstar', 'soccernet'])
+    p.add_argument('--features', help='comma list from clip,panns,slowfast,resnet,vggish '
+                   '(default: qvhighlights clip,slowfast,panns; hotstar clip,panns; soccernet resnet,vggish)')
+    p.add_argument('--clip-len', type=float, help='seconds per row for every feature '
+                   '(default per layout: qvhighlights 2; hotstar CLIP 1, PANNs 2; soccernet 0.5)')
+    p.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
+    p.add_argument('--batch-size', type=int, default=32, help='rows per forward pass')
+    p.add_argument('--workers', type=int, default=0, help='ffmpeg decoder threads (0: automatic)')
+    p.add_argument('--threads', type=int, help='torch CPU threads (default: torch default)')
+    p.add_argument('--clip-model', default='ViT-B-32', help='open_clip model name')
+    p.add_argument('--clip-checkpoint', help='local open_clip state dict, an open_clip pretrained '
+                   'tag (e.g. openai, downloads when online) or "none"')
+    p.add_argument('--panns-checkpoint', help='Cnn14_mAP=0.431.pth or "none"')
+    p.add_argument('--slowfast-checkpoint', help='mmaction2 SlowFast R50 checkpoint or "none"')
+    p.add_argument('--resnet-checkpoint', help='torchvision ResNet-152 state dict, "torchvision" or "none"')
+    p.add_argument('--vggish-checkpoint', help='VGGish conv state dict or "none"')
+    p.add_argument('--pca', help='soccernet: PCA file (.npz from --fit-pca) applied to ResNet features')
+    p.add_argument('--fit-pca', action='store_true', help='soccernet: fit the PCA on the INPUT '
+                   '(training) videos, save it to --pca and exit')
+    p.add_argument('--random-init', action='store_true',
+                   help='random weights for every network without a checkpoint (tests, benchmarks)')
+    p.add_argument('--queries', help='QVHighlights-style .jsonl (qid, query): also write CLIP text features')
+    p.add_argument('--audio-language', help='preferred audio languages, e.g. en,hin,hi '
+                   '(first matching stream, else the default stream; hotstar default en,eng,hin,hi)')
+    p.add_argument('--output-pattern', action='append', default=[], metavar='FEATURE=PATTERN',
+                   help='override a file name, e.g. resnet={game}/{half}_ResNET_PCA512.npy')
+    p.add_argument('--overwrite', action='store_true', help='redo videos whose outputs exist')
+    p.add_argument('--launcher', default='none', choices=['none', 'pytorch'],
+                   help='pytorch: shard the videos over the torchrun processes (RANK, WORLD_SIZE)')
+    p.add_argument('--no-progress', action='store_true', help='no progress bars')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from highlight_plugin.engine.errors import ConfigError, HighlightError
+    try:
+        import torch
+
+        from highlight_plugin.features import (CLIPTextEncoder, collect_videos, get_layout, read_queries,
+                                               run_extraction, run_text_extraction)
+        from highlight_plugin.features.builder import build_extractors
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        rank, world = 0, 1
+        if args.launcher == 'pytorch':
+            rank, world = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+        layout = get_layout(args.layout)
+        patterns = {}
+        for item in args.output_pattern:
+            if '=' not in item:
+                raise ConfigError(f'--output-pattern {item!r}: expected FEATURE=PATTERN')
+            name, pattern = item.split('=', 1)
+            patterns[name.strip()] = pattern.strip()
+        layout = layout.with_patterns(patterns) if patterns else layout
+        features = [f.strip() for f in args.features.split(',')] if args.features else None
+        checkpoints = dict(clip=args.clip_checkpoint, panns=args.panns_checkpoint,
+                           slowfast=args.slowfast_checkpoint, resnet=args.resnet_checkpoint,
+                           vggish=args.vggish_checkpoint)
+        options = dict(clip=dict(model_name=args.clip_model), resnet=dict(pca=args.pca))
+        videos = collect_videos(args.inputs)
+        if args.fit_pca:
+            from highlight_plugin.features.pca import fit_pca_on_videos
+            fit_pca_on_videos([v for v, _ in videos], args.pca, device=args.device,
+                              checkpoint=checkpoints['resnet'], random_init=args.random_init,
+                              batch_size=args.batch_size)
+            print(f'PCA saved to {args.pca}')
+            return 0
+        extractors = build_extractors(layout, features, args.clip_len, args.device, args.batch_size,
+                                      checkpoints, args.random_init, options)
+        langs = [s.strip() for s in args.audio_language.split(',')] if args.audio_language else None
+        counts = run_extraction(videos, args.out_dir, layout, extractors, args.overwrite, langs,
+                                args.workers, rank, world, progress=not args.no_progress)
+        print(f'[rank {rank}/{world}] videos: {counts["done"]} done, {counts["skipped"]} skipped, '
+              f'{counts["failed"]} failed' + (f' (see {args.out_dir}/failures.jsonl)' if counts['failed'] else ''))
+        if args.queries:
+            clip = extractors.get('clip')
+            encoder = CLIPTextEncoder(args.clip_model, device=args.device, model=clip.model if clip else None,
+                                      checkpoint=args.clip_checkpoint if clip is None else None)
+            qc = run_text_extraction(read_queries(args.queries), args.out_dir, layout, encoder,
+                                     args.overwrite, rank=rank, world_size=world)
+            print(f'[rank {rank}/{world}] queries: {qc["done"]} done, {qc["skipped"]} skipped')
+    except HighlightError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
