@@ -1,0 +1,101 @@
+"""Attention, feed-forward and positional-encoding blocks of UMT (umt.md §2.1, §2.2, §2.5).
+
+Numerics follow the original (nncore 0.3.6) blocks; the implementation is faster:
+
+* attention runs through ``F.scaled_dot_product_attention`` whenever no dropout is drawn
+  (eval mode); in training the attention probabilities are dropped out explicitly, because
+  PyTorch's CPU kernel with ``dropout_p > 0`` falls back to a slower path than this one;
+* when queries and keys are the same tensor (self-attention), their two projections are
+  one matrix product;
+* dropout masks come from :func:`.dropout.dropout`, which draws fewer random numbers for the
+  same Bernoulli distribution.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .dropout import dropout
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention with dropout on the probabilities and on the output.
+
+    Args:
+        dims (int): Feature size of queries, keys, values and output.
+        heads (int): Number of heads.
+        p (float): Dropout probability (attention probabilities and output).
+    """
+
+    def __init__(self, dims=256, heads=8, p=0.1):
+        super().__init__()
+        self.dims, self.heads, self.p = dims, heads, p
+        self.q = nn.Linear(dims, dims)
+        self.k = nn.Linear(dims, dims)
+        self.v = nn.Linear(dims, dims)
+        self.m = nn.Linear(dims, dims)
+
+    def _split(self, x):
+        b, t, _ = x.shape
+        return x.view(b, t, self.heads, -1).transpose(1, 2)
+
+    def forward(self, q, k=None, v=None, mask=None):
+        """``q`` (B,Tq,D); ``k``/``v`` (B,Tk,D) default as in the original (v = k if given
+        else q, k = q); ``mask`` (B,Tk) bool, True for keys that may be attended, or None."""
+        v = v if v is not None else (k if k is not None else q)
+        k = q if k is None else k
+        b, tq, _ = q.shape
+        if k is q:  # self-attention: one product for both projections
+            w = torch.cat((self.q.weight, self.k.weight))
+            bias = torch.cat((self.q.bias, self.k.bias))
+            qh, kh = F.linear(q, w, bias).chunk(2, dim=-1)
+        else:
+            qh, kh = self.q(q), self.k(k)
+        qh, kh, vh = self._split(qh), self._split(kh), self._split(self.v(v))
+        attn_mask = None if mask is None else mask[:, None, None, :]
+        drop = self.p if self.training else 0.0
+        if drop > 0:
+            logits = qh @ kh.transpose(-2, -1) * (1.0 / math.sqrt(qh.size(-1)))
+            if attn_mask is not None:
+                logits = logits.masked_fill(~attn_mask, float('-inf'))
+            out = dropout(logits.softmax(-1), drop, True) @ vh
+        else:
+            out = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=attn_mask)
+        out = out.transpose(1, 2).reshape(b, tq, self.dims)
+        return dropout(self.m(out), drop, True)
+
+
+class FeedForward(nn.Module):
+    """``Linear(D, ratio*D) -> ReLU -> Dropout -> Linear(ratio*D, D) -> Dropout``."""
+
+    def __init__(self, dims=256, ratio=4, p=0.1):
+        super().__init__()
+        self.p = p
+        self.fc1 = nn.Linear(dims, int(dims * ratio))
+        self.fc2 = nn.Linear(int(dims * ratio), dims)
+
+    def forward(self, x):
+        drop = self.p if self.training else 0.0
+        x = dropout(F.relu(self.fc1(x)), drop, True)
+        return dropout(self.fc2(x), drop, True)
+
+
+class LearnablePositionalEncoding(nn.Module):
+    """Learnable table of ``max_len`` positions; returns the dropped-out first T rows.
+
+    As in the original, dropout acts on the encoding itself with an independent draw for
+    every batch element (the original repeats the table over the batch, then drops out).
+    In eval mode the (1,T,D) slice is returned and broadcast by the caller: no copy.
+    """
+
+    def __init__(self, dims=256, max_len=5000, p=0.1):
+        super().__init__()
+        self.p, self.max_len = p, max_len
+        self.pe = nn.Parameter(torch.randn(1, max_len, dims) / dims**0.5)
+
+    def forward(self, x):
+        pe = self.pe[:, :x.size(1)]
+        if self.training and self.p > 0:
+            pe = dropout(pe.expand(x.size(0), -1, -1), self.p, True)
+        return pe
