@@ -20,7 +20,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from ..engine.errors import ConfigError, DataError
-from .soccernet_labels import HIGHLIGHT_CLASSES, HIGHLIGHT_LABEL_MAP, load_events
+from .soccernet_labels import load_events, resolve_classes
 from . import soccernet_transforms  # noqa: F401  (registers PackSoccerInputs)
 
 
@@ -58,8 +58,11 @@ class SoccerNetWindowDataset(BaseDataset):
         feature_files (dict): modality -> file name after ``'{half}_'`` (exact name, e.g.
             ``dict(video='ResNET_TF2_PCA512.npy', audio='VGGish.npy')``; leave ``audio`` out for video only).
         label_file (str | None): ``'Labels-v2.json'`` or ``'Labels.json'``; None for unlabelled games.
-        classes (sequence[str]): class names; ``'background'`` first gets the background bit.
-        label_map (dict): raw label -> class name or None (known, not a class). Unknown labels are errors.
+        classes (str | sequence[str]): a preset (``'highlight'`` 5 classes, ``'v1'`` V&D's 4, ``'v2'`` 17 +
+            background; see ``soccernet_labels.CLASS_PRESETS``) or class names; ``'background'`` first gets
+            the background bit.
+        label_map (dict | None): raw label -> class name or None (a known label that is no class); None = the
+            preset's map. Unknown labels are errors.
         window_size (int): window length in seconds. fps (int): feature rows per second.
         sample_mode (str): ``'window'`` or ``'half'``; default ``'half'`` when ``test_mode`` else ``'window'``.
         halves (sequence[int]): halves per game.
@@ -71,8 +74,8 @@ class SoccerNetWindowDataset(BaseDataset):
                  data_prefix=dict(features='', labels=''),
                  feature_files=dict(video='ResNET_TF2_PCA512.npy', audio='VGGish.npy'),
                  label_file='Labels-v2.json',
-                 classes=HIGHLIGHT_CLASSES,
-                 label_map=HIGHLIGHT_LABEL_MAP,
+                 classes='highlight',
+                 label_map=None,
                  window_size=20,
                  fps=2,
                  sample_mode=None,
@@ -87,8 +90,7 @@ class SoccerNetWindowDataset(BaseDataset):
             raise ConfigError(f'feature_files needs a video entry, got {feature_files}')
         self.feature_files = dict(feature_files)
         self.label_file = label_file
-        self.classes = tuple(classes)
-        self.label_map = dict(label_map)
+        self.classes, self.label_map = resolve_classes(classes, label_map)
         self.window_size = int(window_size)
         self.fps = int(fps)
         self.halves = tuple(halves)
@@ -205,7 +207,7 @@ class SoccerNetWindowDataset(BaseDataset):
         start, stop = info['frame_start'], info['frame_start'] + info['num_frames']
         for modality in self.feature_files:
             rows = self._mmap(self.feature_path(info['game'], info['half'], modality))[start:stop]
-            info[modality] = np.ascontiguousarray(rows, dtype=np.float32)
+            info[modality] = np.array(rows, dtype=np.float32)  # copies the rows out of the memmap
         info.update(sample_mode=self.sample_mode, fps=self.fps, window_size=self.window_size)
         return self.pipeline(info)
 

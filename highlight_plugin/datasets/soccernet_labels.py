@@ -7,7 +7,7 @@ map is an error, so a typo or a new label set never disappears silently.
 import json
 import os.path as osp
 
-from ..engine.errors import DataError
+from ..engine.errors import ConfigError, DataError
 
 # SoccerNet-v2 labels in the devkit's order (SoccerNet.Evaluation.utils.EVENT_DICTIONARY_V2).
 V2_LABELS = ('Penalty', 'Kick-off', 'Goal', 'Substitution', 'Offside', 'Shots on target', 'Shots off target',
@@ -77,3 +77,20 @@ def load_events(label_path, classes, label_map):
             second=second, position=None if position is None else int(position), label=ann['label'],
             cls=class_index[name], visible=ann.get('visibility', 'visible') != 'not shown', index=i))
     return events
+
+
+# Named class setups a config selects with ``classes='highlight'`` (etc.): (class names, label map).
+CLASS_PRESETS = {'v1': (V1_CLASSES, V1_LABEL_MAP), 'v2': (V2_CLASSES, V2_LABEL_MAP),
+                 'highlight': (HIGHLIGHT_CLASSES, HIGHLIGHT_LABEL_MAP)}
+
+
+def resolve_classes(classes, label_map):
+    """``classes`` as a preset name or a list; ``label_map`` None means the preset's map."""
+    if isinstance(classes, str):
+        if classes not in CLASS_PRESETS:
+            raise ConfigError(f'unknown class preset {classes!r}; choose from {sorted(CLASS_PRESETS)} or give a list')
+        preset_classes, preset_map = CLASS_PRESETS[classes]
+        return tuple(preset_classes), dict(preset_map if label_map is None else label_map)
+    if label_map is None:
+        raise ConfigError('an explicit classes list needs a label_map (raw label -> class name or None)')
+    return tuple(classes), dict(label_map)

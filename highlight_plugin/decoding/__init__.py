@@ -1,1 +1,2 @@
 from .saliency import SaliencySegmentDecoder  # noqa: F401
+from .soccer import SoccerHighlightDecoder  # noqa: F401

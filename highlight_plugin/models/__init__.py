@@ -1,1 +1,1 @@
-from . import fusion, pooling, umt  # noqa: F401  (registration)
+from . import fusion, losses, pooling, spotter, umt  # noqa: F401  (registration)
