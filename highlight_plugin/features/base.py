@@ -128,7 +128,7 @@ def build_extractor(name: str, clip_len: float, **kwargs) -> BaseExtractor:
     'slowfast', 'resnet', 'vggish'), or a registry type name ('CLIPExtractor')."""
     for type_name, cls in EXTRACTORS.module_dict.items():
         if name in (cls.name, type_name):
-            return EXTRACTORS.build(dict(type=type_name, clip_len=clip_len, **kwargs))
+            return cls(clip_len=clip_len, **kwargs)
     from highlight_plugin.engine.errors import ConfigError
     known = sorted(cls.name for cls in EXTRACTORS.module_dict.values())
     raise ConfigError(f'unknown feature extractor {name!r} (known: {", ".join(known)})')

@@ -1,0 +1,51 @@
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from highlight_plugin.engine.errors import CheckpointError
+from highlight_plugin.features import CLIPExtractor, build_clip, build_cnn14
+
+
+def test_clip_checkpoint_roundtrip(tmp_path, tiny_clip_name, tiny_clip_model):
+    ckpt = tmp_path / 'clip.pth'
+    # a wrapped, DDP-prefixed state dict, as training scripts save them
+    torch.save(dict(state_dict={f'module.{k}': v for k, v in tiny_clip_model.state_dict().items()}), ckpt)
+    loaded = build_clip(tiny_clip_name, str(ckpt))
+    for k, v in tiny_clip_model.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[k], v)
+    frames = np.random.default_rng(0).integers(0, 255, (3, 1, 32, 32, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(CLIPExtractor(2.0, model=loaded).forward_rows(frames),
+                                  CLIPExtractor(2.0, model=tiny_clip_model).forward_rows(frames))
+    random = build_clip(tiny_clip_name, 'none')
+    assert not torch.equal(random.visual.conv1.weight, tiny_clip_model.visual.conv1.weight)
+
+
+def test_bad_checkpoints(tmp_path, tiny_clip_name, tiny_clip_model):
+    with pytest.raises(CheckpointError, match='not found.*timm/vit_base_patch32_clip_224.openai'):
+        build_clip(tiny_clip_name, str(tmp_path / 'missing.pth'))
+    with pytest.raises(CheckpointError, match='zenodo'):
+        build_cnn14(str(tmp_path / 'Cnn14_mAP=0.431.pth'))
+    bad = tmp_path / 'bad.pth'
+    state = dict(tiny_clip_model.state_dict())
+    state['visual.conv1.weight'] = torch.zeros(3)
+    torch.save(state, bad)
+    with pytest.raises(CheckpointError, match='does not match'):
+        build_clip(tiny_clip_name, str(bad))
+    state.pop('visual.conv1.weight')
+    torch.save(state, bad)
+    with pytest.raises(CheckpointError, match='missing'):
+        build_clip(tiny_clip_name, str(bad))
+    (tmp_path / 'garbage.pth').write_bytes(b'not a checkpoint')
+    with pytest.raises(CheckpointError, match='cannot load'):
+        build_clip(tiny_clip_name, str(tmp_path / 'garbage.pth'))
+
+
+def test_panns_import_downloads_nothing(panns_model):
+    # the network class comes without running panns_inference/__init__ (which wgets a CSV)
+    assert 'panns_inference' not in sys.modules and 'panns_inference.config' not in sys.modules
+    assert type(panns_model).__name__ == 'Cnn14'
+    with torch.inference_mode():
+        out = panns_model(torch.zeros(1, 32000))['embedding']
+    assert out.shape == (1, 2048)
