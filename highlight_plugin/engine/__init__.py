@@ -1,3 +1,17 @@
-from .errors import CheckpointError, ConfigError, DataError, HighlightError
+"""What the runner needs beyond mmengine: user errors, safe checkpoints, exact resume, CPU DDP.
 
-__all__ = ['HighlightError', 'DataError', 'ConfigError', 'CheckpointError']
+Importing this package registers ``HighlightRunner``, ``SafeCheckpointHook`` and
+``RandomStateHook`` in mmaction2's registries.
+"""
+from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
+from .checkpoint_hook import SafeCheckpointHook
+from .cli import run_cli
+from .errors import CheckpointError, ConfigError, DataError, HighlightError
+from .hooks import RandomStateHook
+from .runner import HighlightRunner
+
+__all__ = [
+    'HighlightError', 'DataError', 'ConfigError', 'CheckpointError', 'HighlightRunner',
+    'SafeCheckpointHook', 'RandomStateHook', 'load_checkpoint', 'read_checkpoint',
+    'save_checkpoint', 'run_cli'
+]

@@ -1,0 +1,144 @@
+"""What ``tools/train.py`` and ``tools/test.py`` do, as a Python API.
+
+Both follow mmaction2 1.x's tools (same flags, work dir CLI > config >
+``./work_dirs/<config name>``) and build :class:`HighlightRunner` unless the
+config names another ``runner_type``.
+"""
+import os
+import os.path as osp
+from typing import Optional
+
+from mmaction.registry import METRICS, RUNNERS
+from mmengine.config import Config
+
+from .config import check_cfg_options, check_data_roots, default_work_dir
+from .errors import CheckpointError, ConfigError
+
+#: ``tools/test.py --dump PATH``: how the path's suffix picks the dumping metric.
+#: Each row: (suffixes, metric type, argument that receives the path, what it writes).
+#: '' matches a path without suffix (a directory).
+DUMPERS = (
+    (('.pkl', '.pickle'), 'DumpResults', 'out_file_path', 'raw predictions (pickle)'),
+    (('.jsonl',), 'QVHighlightsSubmission', 'out_file', 'a QVHighlights submission'),
+    (('',), 'SoccerNetSpottingDump', 'out_dir', 'SoccerNet results_spotting.json per game'),
+)
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read ``config`` and merge ``cfg_options`` after checking every key exists."""
+    if not osp.isfile(config):
+        raise ConfigError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        check_cfg_options(cfg, cfg_options)
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _set_work_dir(cfg: Config, config: str, work_dir: Optional[str]) -> None:
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = default_work_dir(config)
+
+
+def _set_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
+    cfg.launcher = launcher
+    os.environ.setdefault('LOCAL_RANK', str(local_rank))
+
+
+def build_runner(cfg: Config):
+    """The config's ``runner_type`` (default :class:`HighlightRunner`) built from ``cfg``."""
+    runner_cls = RUNNERS.get(cfg.get('runner_type', 'HighlightRunner'))
+    if runner_cls is None:
+        raise ConfigError(f"runner_type {cfg.runner_type!r} is not a registered runner")
+    return runner_cls.from_cfg(cfg)
+
+
+def make_train_config(config: str, work_dir=None, resume=None, amp=False, no_validate=False,
+                 auto_scale_lr=False, seed=None, diff_rank_seed=False, deterministic=False,
+                 cfg_options=None, launcher='none', local_rank=0) -> Config:
+    """The training config after applying ``tools/train.py``'s options."""
+    cfg = load_config(config, cfg_options)
+    if no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    _set_launcher(cfg, launcher, local_rank)
+    _set_work_dir(cfg, config, work_dir)
+    if amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ConfigError(f'--amp works with OptimWrapper only, the config uses {wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if resume is not None:  # 'auto': newest complete checkpoint of work_dir
+        cfg.resume = True
+        cfg.load_from = None if resume == 'auto' else _existing_checkpoint(resume)
+    if auto_scale_lr:
+        if not isinstance(cfg.get('auto_scale_lr'), dict):
+            raise ConfigError('--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
+                              'in the config')
+        cfg.auto_scale_lr.enable = True
+    randomness = dict(cfg.get('randomness') or {})
+    if seed is not None:
+        randomness['seed'] = seed
+    if diff_rank_seed:
+        randomness['diff_rank_seed'] = True
+    if deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
+    check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
+    return cfg
+
+
+def make_test_config(config: str, checkpoint: str, work_dir=None, dump=None, show_dir=None,
+                show=False, interval=1, wait_time=2.0, cfg_options=None, launcher='none',
+                local_rank=0) -> Config:
+    """The test config after applying ``tools/test.py``'s options."""
+    cfg = load_config(config, cfg_options)
+    _set_launcher(cfg, launcher, local_rank)
+    _set_work_dir(cfg, config, work_dir)
+    if show or show_dir is not None:
+        vis = cfg.get('default_hooks', {}).get('visualization')
+        if vis is None:
+            raise ConfigError('--show/--show-dir need default_hooks.visualization '
+                              '(a VisualizationHook) in the config')
+        vis.update(enable=True, show=show, out_dir=show_dir, interval=interval,
+                   wait_time=wait_time)
+    if dump is not None:
+        evaluators = cfg.test_evaluator
+        evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
+        cfg.test_evaluator = evaluators + [dump_metric(dump)]
+    cfg.load_from = _existing_checkpoint(checkpoint)
+    check_data_roots(cfg, ['test_dataloader'])
+    return cfg
+
+
+def _existing_checkpoint(path: str) -> str:
+    if '://' not in path and not osp.isfile(path):
+        raise CheckpointError(f'checkpoint not found: {path}')
+    return path
+
+
+def dump_metric(path: str) -> dict:
+    """The metric config that ``--dump path`` appends (see :data:`DUMPERS`)."""
+    suffix = osp.splitext(path)[1].lower()
+    for suffixes, metric, arg, _ in DUMPERS:
+        if suffix in suffixes:
+            if METRICS.get(metric) is None:
+                raise ConfigError(f'--dump {path}: the {metric} metric is not available')
+            return {'type': metric, arg: path}
+    known = ', '.join(f"{'/'.join(s) or 'DIR'} ({what})" for s, _, _, what in DUMPERS)
+    raise ConfigError(f'--dump {path}: unknown format {suffix!r}; use one of {known}')
+
+
+def run_train(config: str, **options):
+    """``tools/train.py``: build the runner and train; returns the runner."""
+    runner = build_runner(make_train_config(config, **options))
+    runner.train()
+    return runner
+
+
+def run_test(config: str, checkpoint: str, **options) -> dict:
+    """``tools/test.py``: evaluate ``checkpoint``; returns the metrics."""
+    runner = build_runner(make_test_config(config, checkpoint, **options))
+    return runner.test()

@@ -1,0 +1,123 @@
+"""``HighlightRunner``: mmengine's Runner with safe, exact-resume checkpoints and CPU DDP.
+
+Select it in a config with ``runner_type = 'HighlightRunner'``. Compared with
+``mmengine.runner.Runner`` it changes exactly these points:
+
+================================  ==========================================================
+``load_checkpoint``               :func:`engine.checkpoint.read_checkpoint` (``weights_only``,
+                                  one-line :class:`CheckpointError`) instead of mmengine's
+                                  ``CheckpointLoader``; rejects shape mismatches.
+                                  ``resume``, ``load_from`` and ``test`` all come through here.
+``save_checkpoint``               writes ``.<name>.partial`` then ``os.replace``-s it.
+``call_hook``                     after all ``before_save_checkpoint`` hooks ran, converts
+                                  the payload to plain values (:func:`to_plain`).
+``load_or_resume``                auto-resume skips an empty/stale ``last_checkpoint`` pointer.
+``setup_env`` / ``wrap_model``    gloo process group and ``device_ids=None`` DDP without GPU.
+``build_dataloader``              resolves ``collate_fn`` types in mmaction's registry.
+``register_hooks``                adds :class:`RandomStateHook`; upgrades ``CheckpointHook``
+                                  to :class:`SafeCheckpointHook`.
+================================  ==========================================================
+"""
+import os
+import os.path as osp
+
+import torch
+from mmaction.registry import RUNNERS
+from mmengine.dist import is_distributed, master_only
+from mmengine.runner import Runner
+
+from .checkpoint import (find_resumable_checkpoint, load_state_dict_checked, read_checkpoint,
+                         to_plain)
+from .compat import resolve_function
+from .dist import CPU_DDP_WRAPPER, init_cpu_dist
+from .errors import ConfigError
+
+
+@RUNNERS.register_module()
+class HighlightRunner(Runner):
+    """mmengine ``Runner`` for this project (see the module docstring for the changes)."""
+
+    # ---- distributed without GPU -------------------------------------------------------
+    def setup_env(self, env_cfg: dict) -> None:
+        if self.distributed and not is_distributed() and not torch.cuda.is_available():
+            init_cpu_dist(self.launcher, **env_cfg.get('dist_cfg', {}))
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        if self.distributed and not torch.cuda.is_available():
+            model_wrapper_cfg = dict(model_wrapper_cfg or CPU_DDP_WRAPPER)
+            model_wrapper_cfg.setdefault('device_ids', None)
+            if 'find_unused_parameters' in self.cfg:
+                model_wrapper_cfg.setdefault('find_unused_parameters',
+                                             self.cfg.find_unused_parameters)
+        return super().wrap_model(model_wrapper_cfg, model)
+
+    # ---- data ------------------------------------------------------------------------
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        """mmengine's, with ``collate_fn`` types also found in mmaction's registry."""
+        collate = dataloader.get('collate_fn') if isinstance(dataloader, dict) else None
+        if isinstance(collate, dict) and isinstance(collate.get('type'), str):
+            fn = resolve_function(collate['type'])
+            if fn is None:
+                raise ConfigError(f"collate_fn type {collate['type']!r} is not a registered function")
+            dataloader = dict(dataloader, collate_fn=dict(collate, type=fn))
+        return Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+
+    # ---- hooks ------------------------------------------------------------------------
+    def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
+        default_hooks = dict(default_hooks or {})
+        ckpt = default_hooks.get('checkpoint')
+        if isinstance(ckpt, dict) and ckpt.get('type') in ('CheckpointHook', None):
+            default_hooks['checkpoint'] = dict(ckpt, type='SafeCheckpointHook')
+        custom_hooks = list(custom_hooks or [])
+        if not any(_hook_type(h) == 'RandomStateHook' for h in custom_hooks):
+            custom_hooks.append(dict(type='RandomStateHook'))
+        super().register_hooks(default_hooks, custom_hooks)
+
+    def call_hook(self, fn_name: str, **kwargs) -> None:
+        super().call_hook(fn_name, **kwargs)
+        if fn_name == 'before_save_checkpoint':
+            # last step before torch.save: whatever the hooks added becomes plain
+            checkpoint = kwargs['checkpoint']
+            plain = to_plain(checkpoint)
+            checkpoint.clear()
+            checkpoint.update(plain)
+
+    # ---- checkpoints ------------------------------------------------------------------
+    def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
+                        revise_keys: list = [(r'^module\.', '')]) -> dict:
+        """Load weights safely; raise :class:`CheckpointError` if they do not fit the model."""
+        checkpoint = read_checkpoint(filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        load_state_dict_checked(self.model, checkpoint, filename, strict, revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    @master_only
+    def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:
+        """Save through a temporary name and ``os.replace``: never a truncated file."""
+        if '://' in str(out_dir):  # remote backends: no rename, keep mmengine's behaviour
+            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
+        partial = f'.{filename}.partial'
+        super().save_checkpoint(out_dir, partial, *args, **kwargs)
+        tmp_path = osp.join(out_dir, partial)
+        with open(tmp_path, 'rb') as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_path, osp.join(out_dir, filename))
+
+    def load_or_resume(self) -> None:
+        if not self._has_loaded and self._resume and self._load_from is None:
+            found = find_resumable_checkpoint(self.work_dir)
+            if found is None:
+                self.logger.info(f'No complete checkpoint in {self.work_dir}: training from scratch.')
+                self._resume = False
+            else:
+                self.logger.info(f'Auto-resuming from {found}.')
+                self._load_from = found
+        super().load_or_resume()
+
+
+def _hook_type(hook) -> str:
+    return hook.get('type') if isinstance(hook, dict) else type(hook).__name__

@@ -1,0 +1,36 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
+import argparse
+
+from mmengine.config import DictAction
+
+from highlight_plugin.engine import run_cli
+from highlight_plugin.engine.launch import DUMPERS, run_test
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a highlight model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where the evaluation log goes')
+    formats = '; '.join(f"{'/'.join(s) or 'no suffix'}: {what}" for s, _, _, what in DUMPERS)
+    parser.add_argument('--dump', help=f'also write predictions, by suffix ({formats})')
+    parser.add_argument('--show-dir', help='save visualisations here (needs a '
+                        'visualization hook in the config)')
+    parser.add_argument('--show', action='store_true', help='display visualisations')
+    parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
+    parser.add_argument('--wait-time', type=float, default=2, help='display time (s)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, key=value (keys must exist)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = vars(parse_args(argv))
+    run_test(args.pop('config'), args.pop('checkpoint'), **args)
+
+
+if __name__ == '__main__':
+    run_cli(main)

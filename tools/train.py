@@ -1,0 +1,41 @@
+"""Train a model: ``python tools/train.py CONFIG [options]`` (mmaction2 1.x flags)."""
+import argparse
+
+from mmengine.config import DictAction
+
+from highlight_plugin.engine import run_cli
+from highlight_plugin.engine.launch import run_train
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a highlight detection model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: config work_dir, else ./work_dirs/<config name>)')
+    parser.add_argument('--resume', nargs='?', const='auto', metavar='CHECKPOINT',
+                        help='resume from CHECKPOINT, or without a value from the newest '
+                        'complete checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--no-validate', action='store_true', help='skip validation')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by actual / base batch size (auto_scale_lr)')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument('--diff-rank-seed', action='store_true',
+                        help='a different seed on every rank')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic algorithms (slower)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, key=value (keys must exist)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = vars(parse_args(argv))
+    run_train(args.pop('config'), **args)
+
+
+if __name__ == '__main__':
+    run_cli(main)
