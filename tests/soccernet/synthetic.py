@@ -37,14 +37,19 @@ def random_games(root, pred_root, num_games, rng, labels=V2_LABELS, per_half=25,
         for half in (1, 2):
             for _ in range(per_half):
                 ms = int(rng.integers(0, 2700 * 1000))
-                anns.append(gt_annotation(half, ms // 1000, str(rng.choice(labels)),
-                                          ms if with_position else None, visible=rng.random() > 0.2))
-            # predictions near and far from GTs, some duplicated frames, some tied scores
-            for _ in range(per_half * 4):
+                label = str(rng.choice(labels))
+                anns.append(gt_annotation(half, ms // 1000, label, ms if with_position else None,
+                                          visible=rng.random() > 0.2))
+                if rng.random() < 0.8:  # a detection near the event, mostly of the right class
+                    near = max(0, ms + int(rng.normal(0, 3000)))
+                    name = pred_labels[labels.index(label)] if len(pred_labels) == len(labels) and \
+                        rng.random() < 0.8 else str(rng.choice(pred_labels))
+                    preds.append(dict(gameTime='', label=name, position=str(near), half=str(half),
+                                      confidence=str(float(np.round(rng.random(), 2)))))
+            for _ in range(per_half * 2):  # false positives, duplicated frames, tied scores
                 ms = int(rng.integers(0, 2700 * 1000))
-                conf = float(np.round(rng.random(), 2))
                 preds.append(dict(gameTime='', label=str(rng.choice(pred_labels)), position=str(ms),
-                                  half=str(half), confidence=str(conf)))
+                                  half=str(half), confidence=str(float(np.round(rng.random(), 2)))))
         write_json(osp.join(root, game, label_file), dict(annotations=anns))
         write_json(osp.join(pred_root, game, 'results_spotting.json'), dict(UrlLocal=game, predictions=preds))
     return games
