@@ -16,10 +16,11 @@ class QVHighlightsMetric(BaseMetric):
     names (``HL-min-VeryGood-mAP``, ``MR-full-mAP``, ...), equal to moment_detr's
     ``standalone_eval``.
 
-    Reads ``qid``, ``pred_saliency`` and, when the model predicts windows,
-    ``pred_windows`` (K, 3) from each data sample, and the raw annotation fields
-    ``duration``, ``relevant_windows``, ``relevant_clip_ids``, ``saliency_scores``.
-    Without predicted windows only HD is computed; on unlabelled samples (test split)
+    Reads ``qid``, ``pred_saliency`` and/or ``pred_windows`` (K, 3) from each data
+    sample, and the raw annotation fields ``duration``, ``relevant_windows``,
+    ``relevant_clip_ids``, ``saliency_scores``. Without predicted windows only HD is
+    computed (and vice versa). A ``pred_saliency`` shorter than the video is
+    zero-padded, as the official code does. On unlabelled samples (test split)
     nothing is computed (use :class:`QVHighlightsSubmission` to write a submission).
 
     Args:
@@ -35,7 +36,9 @@ class QVHighlightsMetric(BaseMetric):
 
     def process(self, data_batch, data_samples):
         for ds in data_samples:
-            result = dict(qid=ds['qid'], pred_saliency_scores=to_numpy(ds['pred_saliency']))
+            result = dict(qid=ds['qid'])
+            if 'pred_saliency' in ds:
+                result['pred_saliency_scores'] = to_numpy(ds['pred_saliency'])
             if 'pred_windows' in ds:
                 result['pred_relevant_windows'] = to_numpy(ds['pred_windows']).reshape(-1, 3)
             if 'saliency_scores' in ds:

@@ -37,8 +37,9 @@ class QVHighlightsSubmission(BaseMetric):
 
     def process(self, data_batch, data_samples):
         for ds in data_samples:
-            entry = dict(qid=ds['qid'], query=ds.get('query'), vid=ds.get('vid'),
-                         pred_saliency_scores=_compact(to_numpy(ds['pred_saliency'])))
+            entry = dict(qid=ds['qid'], query=ds.get('query'), vid=ds.get('vid'))
+            if 'pred_saliency' in ds:
+                entry['pred_saliency_scores'] = _compact(to_numpy(ds['pred_saliency']))
             if 'pred_windows' in ds:
                 windows = np.asarray(_compact(to_numpy(ds['pred_windows']))).reshape(-1, 3)
                 entry['pred_relevant_windows'] = windows.tolist()
