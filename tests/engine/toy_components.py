@@ -68,7 +68,9 @@ class ToyHighlightModel(BaseModel):
             for i, ds in enumerate(data_samples):
                 target[i, :len(ds.gt_saliency)] = ds.gt_saliency
             bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction='none')
-            return dict(loss_saliency=(bce * mask).sum() / mask.sum())
+            # mean over each sample's clips, then over samples: DDP's average of per-rank
+            # means then equals the one-process mean over the same total batch
+            return dict(loss_saliency=((bce * mask).sum(1) / mask.sum(1)).mean())
         for i, ds in enumerate(data_samples):
             ds.pred_saliency = logits[i, :ds.num_clips].sigmoid()
         return data_samples
@@ -106,3 +108,29 @@ class CrashAtIterHook(Hook):
             if self.kill:
                 os.kill(os.getpid(), signal.SIGKILL)
             raise RuntimeError(f'simulated crash after iteration {self.iter}')
+
+
+def toy_cfg(work_dir, **options):
+    """The toy config with ``options`` (``--cfg-options`` style keys) and a fresh experiment name."""
+    import uuid
+
+    from mmengine.config import Config
+    cfg = Config.fromfile(CONFIG)
+    cfg.merge_from_dict(options)
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f'toy_{uuid.uuid4().hex[:8]}'  # mmengine singletons are keyed by it
+    return cfg
+
+
+def final_weights(work_dir, epoch=3):
+    """The model weights of ``epoch_<epoch>.pth`` in ``work_dir``."""
+    return torch.load(os.path.join(str(work_dir), f'epoch_{epoch}.pth'), weights_only=True)['state_dict']
+
+
+def val_metrics(work_dir):
+    """Validation metric lines (dicts) of the newest run in ``work_dir``."""
+    import glob
+    import json
+    runs = sorted(glob.glob(os.path.join(str(work_dir), '2*', 'vis_data', 'scalars.json')))
+    with open(runs[-1]) as f:
+        return [d for d in map(json.loads, f) if 'toy/acc' in d]
