@@ -5,3 +5,4 @@ from .youtube_tvsum import TVSumMetric, YouTubeHighlightsMetric
 
 __all__ = ['QVHighlightsMetric', 'QVHighlightsSubmission', 'YouTubeHighlightsMetric',
            'TVSumMetric', 'HotstarMetric']
+from . import soccernet  # noqa: F401,E402  (registration: SoccerNet spotting metric, dumper, window AP)
