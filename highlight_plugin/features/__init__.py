@@ -6,17 +6,25 @@ Python entry points: build extractors once (:func:`build_extractor`), then
 with skip-done, failures.jsonl and sharding (``tools/extract_features.py``).
 """
 from .base import EXTRACTORS, AudioSpec, BaseExtractor, FrameSpec, build_extractor, load_weights
+from .builder import build_extractors
 from .clip import CLIPExtractor, CLIPTextEncoder, build_clip
 from .job import collect_videos, read_queries, run_extraction, run_text_extraction
 from .layouts import LAYOUTS, Layout, Output, get_layout, save_array
 from .media import MediaInfo, probe, read_audio, read_frames, select_audio_stream
 from .panns import PANNsExtractor, build_cnn14
+from .pca import PCA, fit_pca_on_videos
 from .pipeline import VideoFeatures, expected_rows, extract
+from .resnet import ResNetExtractor, build_resnet
+from .slowfast import SlowFastExtractor, build_slowfast
+from .vggish import VGGishConv, VGGishExtractor, build_vggish
 
 __all__ = [
-    'EXTRACTORS', 'AudioSpec', 'BaseExtractor', 'FrameSpec', 'build_extractor', 'load_weights',
+    'EXTRACTORS', 'AudioSpec', 'BaseExtractor', 'FrameSpec', 'build_extractor', 'build_extractors',
+    'load_weights',
     'CLIPExtractor', 'CLIPTextEncoder', 'build_clip', 'collect_videos', 'read_queries',
     'run_extraction', 'run_text_extraction', 'LAYOUTS', 'Layout', 'Output', 'get_layout', 'save_array',
     'MediaInfo', 'probe', 'read_audio', 'read_frames', 'select_audio_stream', 'PANNsExtractor',
-    'build_cnn14', 'VideoFeatures', 'expected_rows', 'extract'
+    'build_cnn14', 'PCA', 'fit_pca_on_videos', 'VideoFeatures', 'expected_rows', 'extract',
+    'ResNetExtractor', 'build_resnet', 'SlowFastExtractor', 'build_slowfast', 'VGGishConv',
+    'VGGishExtractor', 'build_vggish'
 ]

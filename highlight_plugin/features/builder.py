@@ -1,7 +1,7 @@
 """Build the extractors a layout needs, once, from command-line style options."""
 from typing import Dict, Mapping, Optional, Sequence
 
-from highlight_plugin.engine.errors import CheckpointError
+from highlight_plugin.engine.errors import CheckpointError, ConfigError
 from .base import BaseExtractor, build_extractor
 from .layouts import Layout
 
@@ -40,6 +40,9 @@ def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None,
         raise CheckpointError('no weights given for ' + ', '.join(missing) + '; pass ' + '; '.join(
             WEIGHT_HINTS.get(f, f'--{f}-checkpoint') for f in missing)
             + ' (or --random-init for random weights)')
+    if 'resnet' in features and layout.name == 'soccernet' and not options.get('resnet', {}).get('pca'):
+        raise ConfigError('the soccernet layout stores PCA-reduced ResNet features: pass --pca PATH '
+                          '(fit it once on training videos with --fit-pca --pca PATH)')
     out = {}
     for name in features:
         length = clip_len if clip_len is not None else layout.clip_len.get(name, 2.0)
