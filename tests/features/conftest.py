@@ -83,3 +83,14 @@ def panns_model():
     from highlight_plugin.features import build_cnn14
     torch.manual_seed(0)
     return build_cnn14(None)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors: one intra-op thread is as fast and avoids spin-wait slowdowns when
+    the (2-core) machine is busy. Restored after each test."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
