@@ -6,8 +6,8 @@ from highlight_plugin.models.fusion import CMGAFusion, ConcatFusion, GMUFusion, 
 HEADS = [
     (lambda: ConcatFusion(dims=(8, 6)), 14),
     (lambda: GMUFusion(dims=(8, 6), hidden_channels=10), 10),
-    (lambda: CMGAFusion(dims=(8, 6), num_heads=2), 8),
-    (lambda: TransformerFusion(dims=(8, 6), embed_dims=8, num_heads=2, feedforward_channels=16), 8),
+    (lambda: CMGAFusion(dims=(8, 6), num_heads=2, dropout=0.0), 8),  # p > 0 can zero a N = 1 output
+    (lambda: TransformerFusion(dims=(8, 6), embed_dims=8, num_heads=2, feedforward_channels=16, dropout=0.0), 8),
 ]
 
 
