@@ -36,6 +36,18 @@ def load_numpy_only(name):
     return importlib.import_module('.'.join(parts))
 
 
+def length_note(submission, ground_truth):
+    """One line counting saliency vectors zero-padded / truncated to their video."""
+    clips = {r['qid']: int(r['duration'] / 2) for r in ground_truth if 'duration' in r}
+    diff = [len(r['pred_saliency_scores']) - clips[r['qid']] for r in submission
+            if 'pred_saliency_scores' in r and r['qid'] in clips]
+    short, long = sum(d < 0 for d in diff), sum(d > 0 for d in diff)
+    if short or long:
+        return (f'note: pred_saliency_scores of {short} queries shorter than the video '
+                f'(zero-padded) and {long} longer (truncated), as the official evaluator')
+    return None
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--submission', required=True, help='prediction .jsonl')
@@ -64,6 +76,9 @@ def main(argv=None):
     except (errors.HighlightError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
+    note = length_note(submission, ground_truth)
+    if note:
+        print(note, file=sys.stderr)
     if not metrics:
         print('ground truth has no labels: checked format and qid coverage only',
               file=sys.stderr)

@@ -78,15 +78,15 @@ def _finite_vector(values, what):
 
 def _windows(values, width, what):
     """Check a list of [start, end(, score)] rows; returns a (K, width) array."""
+    row = '[start, end, score]' if width == 3 else '[start, end]'
     try:
-        arr = np.asarray(values, dtype=np.float64).reshape(-1, width) \
-            if len(values) else np.zeros((0, width))
+        arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise DataError(f'{what} must be a list of [start, end{", score" * (width == 3)}] '
-                        'rows') from None
-    if arr.shape[0] != len(values) or not np.isfinite(arr).all():
-        raise DataError(f'{what} must be a list of finite [start, end'
-                        f'{", score" * (width == 3)}] rows')
+        arr = None
+    if arr is None or (arr.size and (arr.ndim != 2 or arr.shape[1] != width)) \
+            or not np.isfinite(arr).all():
+        raise DataError(f'{what} must be a list of finite {row} rows')
+    arr = arr.reshape(-1, width)
     bad = np.nonzero(arr[:, 0] > arr[:, 1])[0]
     if len(bad):
         raise DataError(f'{what}: window {bad[0]} {arr[bad[0], :2].tolist()} '
