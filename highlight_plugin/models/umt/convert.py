@@ -161,3 +161,20 @@ def convert_checkpoint(src, dst, model=None):
                                              for k, v in converted.items()})
     torch.save(checkpoint, dst)
     return checkpoint
+
+
+def build_target_model(config):
+    """Build the model named by ``config`` (a config file path or a Config/dict with ``model``)."""
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import highlight_plugin  # noqa: F401  (registration)
+    if isinstance(config, str):
+        if not osp.isfile(config):
+            raise CheckpointError(f'{config}: no such config file')
+        config = Config.fromfile(config)
+    if 'model' not in config:
+        raise CheckpointError('the config has no `model` entry')
+    init_default_scope('mmaction')
+    return MODELS.build(config['model'])
