@@ -12,7 +12,7 @@ def parse_args(argv=None):
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where the evaluation log goes')
-    formats = '; '.join(f"{'/'.join(s) or 'no suffix'}: {what}" for s, _, _, what in DUMPERS)
+    formats = '; '.join(f"{'/'.join(s) or 'no suffix'}: {what}" for s, *_, what in DUMPERS)
     parser.add_argument('--dump', help=f'also write predictions, by suffix ({formats})')
     parser.add_argument('--show-dir', help='save visualisations here (needs a '
                         'visualization hook in the config)')

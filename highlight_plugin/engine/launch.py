@@ -15,12 +15,14 @@ from .config import check_cfg_options, check_data_roots, default_work_dir
 from .errors import CheckpointError, ConfigError
 
 #: ``tools/test.py --dump PATH``: how the path's suffix picks the dumping metric.
-#: Each row: (suffixes, metric type, argument that receives the path, what it writes).
+#: Each row: (suffixes, metric type, argument receiving the path, dataset types it needs
+#: (a substring of the test dataset type; None: any), what it writes).
 #: '' matches a path without suffix (a directory).
 DUMPERS = (
-    (('.pkl', '.pickle'), 'DumpResults', 'out_file_path', 'raw predictions (pickle)'),
-    (('.jsonl',), 'QVHighlightsSubmission', 'out_file', 'a QVHighlights submission'),
-    (('',), 'SoccerNetSpottingDump', 'out_dir', 'SoccerNet results_spotting.json per game'),
+    (('.pkl', '.pickle'), 'DumpResults', 'out_file_path', None, 'raw predictions (pickle)'),
+    (('.jsonl',), 'QVHighlightsSubmission', 'out_file', None, 'a QVHighlights submission'),
+    (('',), 'SoccerNetSpottingDumper', 'out_dir', 'SoccerNet',
+     'SoccerNet results_spotting.json per game'),
 )
 
 
@@ -107,7 +109,8 @@ def make_test_config(config: str, checkpoint: str, work_dir=None, dump=None, sho
     if dump is not None:
         evaluators = cfg.test_evaluator
         evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
-        cfg.test_evaluator = evaluators + [dump_metric(dump)]
+        metric = dump_metric(dump, cfg)
+        cfg.test_evaluator = evaluators + [metric]
     cfg.load_from = _existing_checkpoint(checkpoint)
     check_data_roots(cfg, ['test_dataloader'])
     return cfg
@@ -119,15 +122,20 @@ def _existing_checkpoint(path: str) -> str:
     return path
 
 
-def dump_metric(path: str) -> dict:
+def dump_metric(path: str, cfg: Optional[Config] = None) -> dict:
     """The metric config that ``--dump path`` appends (see :data:`DUMPERS`)."""
     suffix = osp.splitext(path)[1].lower()
-    for suffixes, metric, arg, _ in DUMPERS:
-        if suffix in suffixes:
-            if METRICS.get(metric) is None:
-                raise ConfigError(f'--dump {path}: the {metric} metric is not available')
-            return {'type': metric, arg: path}
-    known = ', '.join(f"{'/'.join(s) or 'DIR'} ({what})" for s, _, _, what in DUMPERS)
+    dataset = str(cfg.test_dataloader.get('dataset', {}).get('type', '')) if cfg else ''
+    for suffixes, metric, arg, needs, what in DUMPERS:
+        if suffix not in suffixes:
+            continue
+        if needs and cfg is not None and needs not in dataset:
+            raise ConfigError(f'--dump {path}: writes {what}, which needs a {needs} config '
+                              f'(this one tests {dataset or "an unknown dataset"})')
+        if METRICS.get(metric) is None:
+            raise ConfigError(f'--dump {path}: the {metric} metric is not available')
+        return {'type': metric, arg: path}
+    known = ', '.join(f"{'/'.join(s) or 'DIR'} ({what})" for s, *_, what in DUMPERS)
     raise ConfigError(f'--dump {path}: unknown format {suffix!r}; use one of {known}')
 
 
