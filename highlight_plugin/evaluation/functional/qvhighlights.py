@@ -213,8 +213,9 @@ def ranked_ap(scores, labels):
     """
     q, n = scores.shape
     order = np.argsort(-scores, axis=1, kind='stable')
-    s = np.take_along_axis(scores, order, 1)
-    tp = np.cumsum(np.take_along_axis(labels, order[:, :, None], 1), axis=1)
+    rows = np.arange(q)[:, None]
+    s = scores[rows, order]
+    tp = np.cumsum(labels[rows, order], axis=1)
     # A tie group is one PR point: keep the last index of each group.
     group_end = np.ones((q, n), dtype=bool)
     group_end[:, :-1] = s[:, 1:] != s[:, :-1]
@@ -243,8 +244,10 @@ def eval_highlight(saliency, gt_scores, levels=SALIENCY_LEVELS):
     lengths = np.array([len(g) for g in gt_scores])
     width = int(lengths.max())
     # Truncate / zero-pad each prediction to its video, -inf beyond (padding).
-    preds = _pad([np.pad(p[:n], (0, n - min(n, len(p)))) for p, n in zip(saliency, lengths)],
-                 width, -np.inf)
+    preds = np.zeros((len(lengths), width))
+    for row, p, n in zip(preds, saliency, lengths):
+        row[:min(n, len(p))] = p[:n]
+    preds[np.arange(width)[None] >= lengths[:, None]] = -np.inf
     gts = _pad(gt_scores, width, 0.)  # (Q, W, A)
     top = np.array([int(np.argmax(p)) for p in saliency])  # untruncated, first on ties
     top_scores = np.zeros(gts[:, 0].shape)
@@ -282,26 +285,25 @@ def _detection_ap(pred, pred_valid, gt, gt_valid, thresholds):
         np.ndarray: (Q, T).
     """
     q, k = pred_valid.shape
-    t = len(thresholds)
+    t, g = len(thresholds), gt.shape[1]
     iou = np.where(gt_valid[:, None, :], iou_cross(pred, gt), -1.)  # (Q, K, G)
-    # Visit GTs by descending IoU; the official reverses a stable ascending sort.
+    # The official walk visits GTs by descending IoU (reversing a stable ascending
+    # sort: the later of equal-IoU GTs first) and stops at the first one below the
+    # threshold, so a prediction takes the first-visited free GT with IoU >= thr.
     order = np.argsort(iou, axis=-1, kind='stable')[..., ::-1]
-    iou_sorted = np.take_along_axis(iou, order, -1)
-    locked = np.zeros((q, t, gt.shape[1]), dtype=bool)
-    tp = np.zeros((q, t, k))
-    rows = np.arange(q)[:, None]
+    visit = np.argsort(order, axis=-1)  # visiting position of each GT
+    above = iou[:, :, None, :] >= thresholds[None, None, :, None]  # (Q, K, T, G)
+    free = np.ones((q, t, g), dtype=bool)
+    tp = np.zeros((q, t, k), dtype=bool)
+    qi, ti = np.ogrid[:q, :t]
     for j in range(k):
-        o = np.broadcast_to(order[:, None, j], locked.shape)
-        below = iou_sorted[:, None, j] < thresholds[None, :, None]  # (Q, T, G)
-        stop = below | ~np.take_along_axis(locked, o, -1)
-        first = stop.argmax(-1)[..., None]  # first GT that is below or free
-        hit = stop.any(-1) & ~np.take_along_axis(below, first, -1)[..., 0]
-        hit &= pred_valid[:, j, None]
+        candidate = above[:, j] & free & pred_valid[:, j, None, None]
+        first = np.where(candidate, visit[:, j, None, :], g).argmin(-1)  # (Q, T)
+        hit = candidate.any(-1)
         tp[:, :, j] = hit
-        gt_idx = np.take_along_axis(o, first, -1)[..., 0]
-        locked[rows, np.arange(t)[None], gt_idx] |= hit
-    fp = pred_valid[:, None, :] & (tp == 0)
-    tp_cum, fp_cum = np.cumsum(tp, -1), np.cumsum(fp, -1)
+        free[qi, ti, first] &= ~hit
+    fp = pred_valid[:, None, :] & ~tp
+    tp_cum, fp_cum = np.cumsum(tp, -1, dtype=np.float64), np.cumsum(fp, -1, dtype=np.float64)
     recall = tp_cum / np.maximum(gt_valid.sum(1), 1)[:, None, None]
     denom = tp_cum + fp_cum
     precision = np.divide(tp_cum, denom, out=np.zeros_like(tp_cum), where=denom > 0)
