@@ -1,5 +1,7 @@
 default_scope = 'mmaction'
 custom_imports = dict(imports=['highlight_plugin'], allow_failed_imports=False)
+# mmengine's Runner + safe (weights_only) atomic checkpoints, exact resume and CPU-distributed launch
+runner_type = 'HighlightRunner'
 
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),

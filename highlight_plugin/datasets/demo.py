@@ -1,7 +1,8 @@
 """A small synthetic, learnable dataset in the Hotstar layout, for trying the tools end to end.
 
 Each title is a sequence of scenes. Highlight scenes (rating 4-5) carry a weak, fixed "excitement" direction in
-the CLIP and PANNs features that rises and falls over the scene; the rest is title-specific style plus noise.
+the CLIP and PANNs features that rises and falls over the scene; the rest is title-specific style plus noise, and a
+fraction ``label_noise`` of the scenes disagree with their rating (as human raters do), so no model is perfect.
 A model that learns the direction ranks highlight seconds first; chance-level models do not.
 """
 import csv
@@ -14,7 +15,7 @@ VIDEO_DIM, AUDIO_DIM = 512, 2048
 
 
 def make_hotstar_demo(root, num_titles=30, min_duration=240, max_duration=480, scene_len=(8, 30),
-                      highlight_rate=0.3, signal=0.6, seed=0):
+                      highlight_rate=0.3, signal=0.3, label_noise=0.1, seed=0):
     """Write ``labels.csv``, ``clip_features/`` and ``panns_features/`` under ``root``; return the row count."""
     rng = np.random.default_rng(seed)
     os.makedirs(osp.join(root, 'clip_features'), exist_ok=True)
@@ -32,7 +33,8 @@ def make_hotstar_demo(root, num_titles=30, min_duration=240, max_duration=480, s
             end = min(duration, start + int(rng.integers(*scene_len)))
             highlight = rng.random() < highlight_rate
             rating = int(rng.integers(4, 6)) if highlight else int(rng.integers(1, 4))
-            if highlight:  # a bump over the scene: strongest in its middle
+            # raters disagree with the signal now and then: a rated highlight without it, or the reverse
+            if highlight != (rng.random() < label_noise):  # a bump over the scene, strongest in its middle
                 excitement[start:end] = np.sin(np.linspace(0.15, np.pi - 0.15, end - start))
             rows.append(dict(content_id=cid, start=start, end=end, label=int(rating > 3), rating=rating))
             start = end
