@@ -72,7 +72,8 @@ def main(argv=None):
                 print(f'warning: {len(gt_qids - pred_qids)} qids missing, '
                       f'{len(pred_qids - gt_qids)} extra; evaluating '
                       f'{len(pred_qids & gt_qids)} shared qids', file=sys.stderr)
-        metrics = qvh.eval_submission(submission, ground_truth, match_qids=not args.partial)
+        metrics = qvh.eval_submission(submission, ground_truth, match_qids=not args.partial,
+                                      sources=(args.submission, args.gt))
     except (errors.HighlightError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

@@ -61,7 +61,8 @@ def load_jsonl(path):
 
 
 def _where(source, index, qid):
-    return f'{source} line {index + 1} (qid {qid})'
+    """Names a record: file and line when read from a file (``source``), else the qid."""
+    return f'{source} line {index + 1} (qid {qid})' if source else f'qid {qid}'
 
 
 def _finite_vector(values, what):
@@ -110,15 +111,15 @@ def parse_submission(records, source='submission'):
             raise DataError(f'{_where(source, i, records[i].get("qid"))}: missing '
                             f'"{key}" (other entries have it)')
     if records and not has_sal[0] and not has_win[0]:
-        raise DataError(f'{source}: entries have neither "pred_saliency_scores" '
-                        'nor "pred_relevant_windows"')
+        raise DataError(f'{source or "predictions"}: entries have neither '
+                        '"pred_saliency_scores" nor "pred_relevant_windows"')
     saliency = [] if records and has_sal[0] else None
     windows = [] if records and has_win[0] else None
     for i, r in enumerate(records):
         qid = r.get('qid')
         where = _where(source, i, qid)
         if qid is None:
-            raise DataError(f'{source} line {i + 1}: missing "qid"')
+            raise DataError(f'{_where(source, i, None)}: missing "qid"')
         if qid in seen:
             raise DataError(f'{where}: duplicate qid (first on line {seen[qid] + 1})')
         seen[qid] = i
@@ -408,15 +409,19 @@ def eval_qvhighlights(saliency, windows, gt_scores, gt_windows):
     return out
 
 
-def eval_submission(submission, ground_truth, match_qids=True):
+def eval_submission(submission, ground_truth, match_qids=True,
+                    sources=('submission', 'ground truth')):
     """Evaluate official-format records (lists of dicts), checking them first.
+
+    ``sources`` name the two inputs in error messages, with the line numbers of the
+    records (``None``: name the qid only, for records that are not from a file).
 
     With ``match_qids`` the qid sets must be equal (as the official evaluator
     asserts); otherwise only the shared qids are evaluated. Unlabelled ground truth
     (test split) gives an empty result after the checks.
     """
-    qids, saliency, windows = parse_submission(submission)
-    gt_qids, gt_scores, gt_windows = parse_ground_truth(ground_truth)
+    qids, saliency, windows = parse_submission(submission, sources[0])
+    gt_qids, gt_scores, gt_windows = parse_ground_truth(ground_truth, sources[1])
     if match_qids:
         check_qids(qids, gt_qids)
     if gt_scores is None:  # test split: only the checks above apply

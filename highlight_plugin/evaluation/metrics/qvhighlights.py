@@ -55,7 +55,7 @@ class QVHighlightsMetric(BaseMetric):
         if labelled < len(results):
             raise DataError(f'QVHighlightsMetric: only {labelled} of {len(results)} samples '
                             'are labelled (mixed labelled and test samples)')
-        metrics = F.eval_submission(results, results)
+        metrics = F.eval_submission(results, results, sources=(None, None))
         out = dict(metrics['brief'])
         if self.full:
             out.update(_flatten({k: v for k, v in metrics.items() if k != 'brief'}))
