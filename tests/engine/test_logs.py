@@ -42,3 +42,16 @@ def test_plot_curves_writes_png(work_dir, tmp_path):
         plot_curves(str(work_dir), ['HL-min-VeryGood-mAP'], str(tmp_path / 'x.png'))
     with pytest.raises(DataError, match='has no <timestamp>/vis_data/scalars.json'):
         plot_curves(str(tmp_path / '20260101_000000'), None, str(tmp_path / 'x.png'))
+
+
+def test_tensorboard_is_one_visualizer_switch(tmp_path):
+    pytest.importorskip('tensorboard')
+    from toy_components import toy_cfg
+
+    from highlight_plugin.engine.launch import build_runner
+    cfg = toy_cfg(tmp_path, **{'train_cfg.max_epochs': 1})
+    cfg.visualizer = dict(type='Visualizer', vis_backends=[
+        dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
+    build_runner(cfg).train()
+    assert list(tmp_path.glob('*/vis_data/events.out.tfevents.*'))
+    assert load_scalars(str(tmp_path))['val'][1]['toy/count'] == 11
