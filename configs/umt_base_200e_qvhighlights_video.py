@@ -4,3 +4,4 @@ model = dict(audio_enc=None, cross_enc=None)
 train_dataloader = dict(dataset=dict(audio_features=()))
 val_dataloader = dict(dataset=dict(audio_features=()))
 test_dataloader = val_dataloader
+inference_cfg = dict(audio=())

@@ -23,6 +23,8 @@ def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
     """Build the model of ``config`` (a path or Config), load ``checkpoint`` safely, and put it in eval mode."""
     cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
     if cfg_options:
+        from ..engine.config import check_cfg_options
+        check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)

@@ -25,3 +25,8 @@ test_dataloader = val_dataloader
 
 val_evaluator = dict(type='HotstarMetric')
 test_evaluator = val_evaluator
+
+# What a model trained on this layout reads from a raw video (tools/make_highlights.py): CLIP at 1 fps as video,
+# PANNs per 2 s (trailing remainder dropped, rows repeated onto the 1-s grid) as audio; windows of 120 s.
+inference_cfg = dict(layout='hotstar', clip_len=1.0, video=('clip', ), audio=('panns', ), drop_partial=('panns', ),
+                     window=120)
