@@ -159,6 +159,7 @@ def read_frames(path: str, fps: float, size: int, chunk: int = 32, crop: bool = 
     Resizing keeps the aspect ratio (shorter side ``size``); ``crop`` takes the centre
     square, else the frame is squashed to ``size`` x ``size``.
     """
+    fps = float(fps)
     shift = 0.5 / fps
     scale = (f'scale={size}:{size}:force_original_aspect_ratio=increase:flags=bicubic,'
              f'crop={size}:{size}' if crop else f'scale={size}:{size}:flags=bicubic')

@@ -5,7 +5,7 @@ Row ``i`` of an extractor with clip length ``L`` covers ``[i L, (i + 1) L)``. A 
 the rows whose clip centre lies inside the media: the last, partial row is kept (frames
 repeated / audio zero-padded) when more than half of it exists, unless ``drop_partial``
 (Hotstar's PANNs recipe drops the trailing remainder). Memory is bounded by one chunk of
-decoded frames or samples per stream, whatever the video length.
+decoded frames or samples per stream (plus two prefetched), whatever the video length.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -83,7 +83,7 @@ def expected_rows(duration: Optional[float], clip_len: float) -> int:
 
 
 def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages: Sequence[str] = (),
-            drop_partial: Sequence[str] = (), chunk_seconds: float = 60.0, decode_threads: int = 0,
+            drop_partial: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0,
             on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None
             ) -> VideoFeatures:
     """Features of one video.
@@ -94,7 +94,8 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
         audio_languages: preferred audio languages (e.g. ``('en', 'eng', 'hin', 'hi')``);
             the first matching stream is used, else the default stream.
         drop_partial: names of the extractors whose trailing partial row is dropped.
-        chunk_seconds: media seconds decoded per chunk (bounds memory).
+        chunk_seconds: media seconds decoded per chunk (bounds memory: e.g. 512 frames of
+            224x224 for SlowFast's 16 fps, 16 frames for CLIP at one frame per 2 s).
         decode_threads: ffmpeg decoder threads (0: ffmpeg's choice).
         on_rows: progress callback, called with the number of rows just computed.
         info: the result of :func:`probe` when the caller has it already.
@@ -117,26 +118,36 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
         if isinstance(spec, AudioSpec) and stream is None:
             raise DataError(f'{video}: no audio stream (needed by {", ".join(names)})')
 
-    features = {}
+    # one decoder per distinct stream, all running at once and consumed in turn, chunk by
+    # chunk of the same media duration: every decoder works while the networks run
+    batchers = {n: _RowBatcher(ex, n in drop_partial, on_rows) for n, ex in extractors.items()}
+    sources = {}
     for spec, names in groups.items():
-        batchers = {n: _RowBatcher(extractors[n], n in drop_partial, on_rows) for n in names}
         if isinstance(spec, FrameSpec):
             chunk = max(1, int(round(chunk_seconds * spec.fps)))
-            chunk = min(chunk, max(b.per_row * b.ex.batch_size for b in batchers.values()))
-            source = read_frames(video, spec.fps, spec.size, chunk=chunk, crop=spec.crop,
-                                 threads=decode_threads)
+            sources[spec] = read_frames(video, spec.fps, spec.size, chunk=chunk, crop=spec.crop,
+                                        threads=decode_threads)
         else:
-            source = read_audio(video, spec.sample_rate, stream, chunk_seconds=chunk_seconds)
-        try:
-            for units in source:
-                for b in batchers.values():
-                    b.push(units)
-        except DataError as e:
-            raise DataError(f'{video}: {e}') from e
-        for n, b in batchers.items():
-            features[n] = b.finish()
-            if len(features[n]) == 0:
-                raise DataError(f'{video}: too short for one {extractors[n].clip_len:g}-s clip of '
-                                f'{n} (duration {info.duration} s; at least half a clip is needed)')
+            sources[spec] = read_audio(video, spec.sample_rate, stream, chunk_seconds=chunk_seconds)
+    try:
+        while sources:
+            for spec in list(sources):
+                units = next(sources[spec], None)
+                if units is None:
+                    del sources[spec]
+                    continue
+                for n in groups[spec]:
+                    batchers[n].push(units)
+    except DataError as e:
+        raise DataError(f'{video}: {e}') from e
+    finally:
+        for source in sources.values():
+            source.close()  # stops its ffmpeg
+    features = {}
+    for n, b in batchers.items():
+        features[n] = b.finish()
+        if len(features[n]) == 0:
+            raise DataError(f'{video}: too short for one {extractors[n].clip_len:g}-s clip of '
+                            f'{n} (duration {info.duration} s; more than half a clip is needed)')
     return VideoFeatures(features, info, stream if any(
         isinstance(s, AudioSpec) for s in groups) else None, {n: len(f) for n, f in features.items()})

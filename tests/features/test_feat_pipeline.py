@@ -60,3 +60,18 @@ def test_audio_only_file(make_media, tmp_path, extractors):
     assert extract(str(wav), dict(panns=extractors['panns'])).rows == dict(panns=2)
     with pytest.raises(DataError, match='no video stream'):
         extract(str(wav), extractors)
+
+
+def test_truncated_files(media_dir, tmp_path, extractors):
+    # a truncated Matroska still decodes up to the cut: features for the part that exists
+    data = (media_dir / 'ramp.mkv').read_bytes()
+    cut = tmp_path / 'cut.mkv'
+    cut.write_bytes(data[:len(data) // 2])
+    res = extract(str(cut), dict(clip=extractors['clip']))
+    assert 1 <= res.rows['clip'] <= 2
+    # an MP4 cut before its index cannot be read: a clear error naming the file
+    data = (media_dir / 'good.mp4').read_bytes()
+    cut = tmp_path / 'cut.mp4'
+    cut.write_bytes(data[:len(data) // 3])
+    with pytest.raises(DataError, match='cut.mp4'):
+        extract(str(cut), extractors)

@@ -1,0 +1,111 @@
+"""Realtime factor of feature extraction on CPU with 2 threads (random weights).
+
+    python benchmarks/extract_speed.py [--minutes 10] [--threads 2] [--check 8]
+
+Generates (once, cached under /tmp) a 1280x720 30-fps H.264 video with AAC audio
+(lavfi testsrc + sine) and reports video seconds per wall second of
+  1. decode only: the sequential ffmpeg pass (one frame per 2 s, resized to 224 in
+     the decoder) and the 32-kHz mono audio pass;
+  2. end to end: ``highlight_plugin.features.extract`` with CLIP ViT-B/32 (one frame per
+     2-s clip) + PANNs Cnn14 (2-s windows), networks built once beforehand, timing
+     including their warm-up (first calls).
+It also checks that the streamed, batched features equal the straightforward per-clip
+computation (frame seeked with ffmpeg at each clip centre, one forward per clip; audio
+windows one by one) to fp32 tolerance, on ``--check`` clips spread over the video.
+The last line is the end-to-end realtime factor.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from highlight_plugin.features import (CLIPExtractor, PANNsExtractor, extract, probe, read_audio,  # noqa: E402
+                                       read_frames)
+from highlight_plugin.features.media import ffmpeg_exe  # noqa: E402
+
+
+def make_video(path, seconds):
+    if os.path.exists(path):
+        return path
+    print(f'generating {path} ({seconds} s, 1280x720, 30 fps; once) ...', flush=True)
+    tmp = path + '.part.mp4'
+    subprocess.run([ffmpeg_exe(), '-hide_banner', '-v', 'error', '-y',
+                    '-f', 'lavfi', '-i', f'testsrc=size=1280x720:rate=30:duration={seconds}',
+                    '-f', 'lavfi', '-i', f'sine=frequency=440:sample_rate=44100:duration={seconds}',
+                    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '250',
+                    '-c:a', 'aac', '-b:a', '128k', '-shortest', tmp], check=True)
+    os.replace(tmp, path)
+    return path
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def reference_clip(path, model, t, size=224):
+    """The frame shown at time ``t``, seeked and scaled alone, through CLIP alone."""
+    vf = (f'scale={size}:{size}:force_original_aspect_ratio=increase:flags=bicubic,crop={size}:{size}')
+    raw = subprocess.run([ffmpeg_exe(), '-v', 'error', '-ss', repr(float(t)), '-i', path, '-frames:v', '1',
+                          '-vf', vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:'],
+                         capture_output=True, check=True).stdout
+    frame = np.frombuffer(raw, np.uint8).reshape(1, 1, size, size, 3)
+    return CLIPExtractor(2.0, model=model, batch_size=1).forward_rows(frame)[0]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--minutes', type=float, default=10.0)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--batch-size', type=int, default=32)
+    p.add_argument('--check', type=int, default=8, help='clips compared with the per-clip computation')
+    p.add_argument('--cache', default='/tmp/highlight_bench')
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.cache, exist_ok=True)
+    seconds = int(args.minutes * 60)
+    video = make_video(os.path.join(args.cache, f'testsrc_{seconds}s_720p30.mp4'), seconds)
+    duration = probe(video).duration
+    print(f'video {video}: {duration:.1f} s; torch threads {torch.get_num_threads()}, CPU cores '
+          f'{os.cpu_count()}')
+
+    n_frames, t_video = timed(lambda: sum(len(c) for c in read_frames(video, 0.5, 224)))
+    n_samples, t_audio = timed(lambda: sum(len(c) for c in read_audio(video, 32000)))
+    print(f'decode only, video (ffmpeg, fps=0.5, 224x224): {n_frames} frames in {t_video:.1f} s = '
+          f'{duration / t_video:.1f}x realtime')
+    print(f'decode only, audio (32 kHz mono): {n_samples / 32000:.0f} s in {t_audio:.2f} s = '
+          f'{duration / t_audio:.0f}x realtime')
+    print(f'decode only, video + audio: {duration / (t_video + t_audio):.1f}x realtime')
+
+    torch.manual_seed(0)
+    (clip, panns), t_build = timed(lambda: (CLIPExtractor(2.0, batch_size=args.batch_size),
+                                            PANNsExtractor(2.0, batch_size=args.batch_size)))
+    print(f'networks built once (random weights): {t_build:.1f} s (not in the figures below)')
+    res, t_e2e = timed(lambda: extract(video, dict(clip=clip, panns=panns)))
+    print(f'features: clip {res.features["clip"].shape}, panns {res.features["panns"].shape}')
+
+    # equality with the straightforward per-clip computation
+    idx = np.linspace(0, len(res.features['clip']) - 1, args.check).round().astype(int)
+    ref_v = np.stack([reference_clip(video, clip.model, 2.0 * i + 1.0) for i in idx])
+    audio = np.concatenate(list(read_audio(video, 32000)))
+    with torch.inference_mode():
+        ref_a = np.stack([panns.model(torch.from_numpy(audio[i * 64000:(i + 1) * 64000].copy())[None])
+                          ['embedding'][0].numpy() for i in idx])
+    for name, got, ref in (('clip', res.features['clip'][idx], ref_v), ('panns', res.features['panns'][idx], ref_a)):
+        err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-12)
+        print(f'{name}: max |batched - per-clip| / max|per-clip| = {err:.2e} over {len(idx)} clips '
+              f'({"OK" if err < 1e-4 else "MISMATCH"})')
+    print(f'end to end (decode + CLIP ViT-B/32 every 2 s + PANNs Cnn14, {args.threads} threads, incl. '
+          f'warm-up): {duration:.0f} s of video in {t_e2e:.1f} s')
+    print(f'end-to-end realtime factor: {duration / t_e2e:.1f}x')
+
+
+if __name__ == '__main__':
+    main()
