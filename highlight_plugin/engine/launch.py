@@ -8,6 +8,7 @@ import os
 import os.path as osp
 from typing import Optional
 
+import torch
 from mmaction.registry import METRICS, RUNNERS
 from mmengine.config import Config
 
@@ -67,6 +68,8 @@ def make_train_config(config: str, work_dir=None, resume=None, amp=False, no_val
     _set_launcher(cfg, launcher, local_rank)
     _set_work_dir(cfg, config, work_dir)
     if amp:
+        if not torch.cuda.is_available():
+            raise ConfigError("--amp needs a GPU (mmengine's AmpOptimWrapper has no CPU mode)")
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
             raise ConfigError(f'--amp works with OptimWrapper only, the config uses {wrapper}')
