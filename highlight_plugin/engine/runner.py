@@ -14,7 +14,8 @@ Select it in a config with ``runner_type = 'HighlightRunner'``. Compared with
 ``load_or_resume``                auto-resume skips an empty/stale ``last_checkpoint`` pointer.
 ``setup_env`` / ``wrap_model``    gloo process group and ``device_ids=None`` DDP without GPU.
 ``build_dataloader``              resolves ``collate_fn`` types in mmaction's registry.
-``register_hooks``                adds :class:`RandomStateHook`; upgrades ``CheckpointHook``
+``register_hooks``                adds :class:`RandomStateHook` and :class:`SkippedSamplesHook`;
+                                  upgrades ``CheckpointHook``
                                   to :class:`SafeCheckpointHook`.
 ================================  ==========================================================
 """
@@ -71,8 +72,9 @@ class HighlightRunner(Runner):
         if isinstance(ckpt, dict) and ckpt.get('type') in ('CheckpointHook', None):
             default_hooks['checkpoint'] = dict(ckpt, type='SafeCheckpointHook')
         custom_hooks = list(custom_hooks or [])
-        if not any(_hook_type(h) == 'RandomStateHook' for h in custom_hooks):
-            custom_hooks.append(dict(type='RandomStateHook'))
+        for always in ('RandomStateHook', 'SkippedSamplesHook'):
+            if not any(_hook_type(h) == always for h in custom_hooks):
+                custom_hooks.append(dict(type=always))
         super().register_hooks(default_hooks, custom_hooks)
 
     def call_hook(self, fn_name: str, **kwargs) -> None:

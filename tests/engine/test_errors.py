@@ -1,4 +1,6 @@
-"""The user-facing error layer: unwrapping and the --cfg-options key check."""
+"""The user-facing error layer: unwrapping, the --cfg-options key check, skipping bad samples."""
+import contextlib
+
 import pytest
 from mmengine.config import Config
 from toy_components import CONFIG
@@ -75,3 +77,30 @@ def test_cfg_options_keys_must_exist(key, ok):
     else:
         with pytest.raises(ConfigError, match=f'--cfg-options.*{key.split(".")[0]}'):
             check_cfg_options(cfg, {key: 1})
+
+
+@pytest.mark.parametrize('num_workers', [0, 1])
+def test_skip_bad_samples_switch(tmp_path, num_workers):
+    from toy_components import toy_cfg
+
+    from highlight_plugin.engine.launch import build_runner
+    cfg = toy_cfg(tmp_path, **{'train_cfg.max_epochs': 1, 'train_dataloader.num_workers': num_workers})
+    cfg.train_dataloader.dataset = dict(type='SkipBadSamples', max_skipped=5,
+                                        dataset=dict(cfg.train_dataloader.dataset, bad_index=3))
+    cfg.test_dataloader.dataset = dict(type='SkipBadSamples',
+                                       dataset=dict(cfg.test_dataloader.dataset, bad_index=4))
+    runner = build_runner(cfg)
+    # a worker process's warning does not reach pytest; the shared count does
+    with pytest.warns(UserWarning, match='skipping bad sample 3: toy sample 3') if not num_workers \
+            else contextlib.nullcontext():
+        runner.train()
+    assert runner.train_dataloader.dataset.num_skipped == 1  # counted across worker processes
+    with pytest.warns(UserWarning, match='skipping bad sample 4'):
+        metrics = runner.test()
+    assert metrics['toy/unique'] == 10  # the bad one left out, the others once
+
+    cfg = toy_cfg(tmp_path / 'strict', **{'train_cfg.max_epochs': 1})
+    cfg.train_dataloader.dataset = dict(type='SkipBadSamples', max_skipped=0,
+                                        dataset=dict(cfg.train_dataloader.dataset, bad_index=3))
+    with pytest.raises(DataError, match='more than max_skipped=0'):
+        build_runner(cfg).train()
