@@ -79,16 +79,14 @@ def test_test_tool_metrics_dump_and_mismatch(cli, trained, tmp_path):
     _one_error_line(err, "unknown format '.csv'")
 
 
-def test_data_error_inside_worker_process_is_one_line(trained, tmp_path):
-    # a real subprocess: no traceback reaches the user, even from a DataLoader worker
-    proc = subprocess.run(
-        [sys.executable, os.path.join(TOOLS, 'test.py'), CONFIG, str(trained / 'epoch_3.pth'),
-         '--work-dir', str(tmp_path), '--cfg-options', 'test_dataloader.dataset.bad_index=3',
-         'test_dataloader.num_workers=1'],
-        env=dict(os.environ, PYTHONPATH=HERE), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert 'Traceback' not in proc.stderr
-    _one_error_line(proc.stderr, 'error: toy sample 3: features/toy_3.npy is corrupt')
+def test_data_error_inside_worker_process_is_one_line(cli, trained, tmp_path):
+    # raised in a DataLoader worker process, re-raised by torch with the worker traceback
+    code, err = cli('test', [CONFIG, str(trained / 'epoch_3.pth'), '--work-dir', str(tmp_path),
+                             '--cfg-options', 'test_dataloader.dataset.bad_index=3',
+                             'test_dataloader.num_workers=1'])
+    assert code == 2
+    assert 'Traceback' not in err
+    _one_error_line(err, 'error: toy sample 3: features/toy_3.npy is corrupt')
 
 
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(trained, tmp_path):
