@@ -120,8 +120,10 @@ class SoccerNetWindowDataset(BaseDataset):
                 else:
                     data_list.extend(self._window_infos(game, half, num_frames, half_events))
         if self.clamped_events:
+            where = ('were put in the last window' if self.sample_mode == 'window' else
+                     'are kept for the spotting metric, which scores them on its own 45-min+ grid')
             print_log(f'{self.ann_file}: {self.clamped_events} labels lie beyond the end of their half\'s '
-                      'features and were put in the last window', logger='current', level=30)
+                      f'features and {where}', logger='current', level=30)
         return data_list
 
     def _game_events(self, game):

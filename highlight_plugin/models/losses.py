@@ -74,7 +74,11 @@ class AutoPosWeightHook(Hook):
         losses = [m for m in model.modules() if isinstance(m, MultiLabelBCELoss) and m.auto]
         if not losses:
             return
-        positives, total = runner.train_dataloader.dataset.label_counts()
+        dataset = runner.train_dataloader.dataset
+        if not hasattr(dataset, 'label_counts'):
+            raise ConfigError(f"pos_weight='auto' needs a training dataset with label_counts() (a "
+                              f'SoccerNetWindowDataset), got {type(dataset).__name__}')
+        positives, total = dataset.label_counts()
         for loss in losses:
             weight = loss.set_class_counts(positives, total)
         print_log(f'pos_weight (auto, from {total} training windows): {[round(w, 3) for w in weight.tolist()]}',
