@@ -103,11 +103,15 @@ class HighlightRunner(Runner):
         if '://' in str(out_dir):  # remote backends: no rename, keep mmengine's behaviour
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
         partial = f'.{filename}.partial'
-        super().save_checkpoint(out_dir, partial, *args, **kwargs)
         tmp_path = osp.join(out_dir, partial)
-        with open(tmp_path, 'rb') as f:
-            os.fsync(f.fileno())
-        os.replace(tmp_path, osp.join(out_dir, filename))
+        try:
+            super().save_checkpoint(out_dir, partial, *args, **kwargs)
+            with open(tmp_path, 'rb') as f:
+                os.fsync(f.fileno())
+            os.replace(tmp_path, osp.join(out_dir, filename))
+        finally:
+            if osp.exists(tmp_path):  # the save failed part-way
+                os.remove(tmp_path)
 
     def load_or_resume(self) -> None:
         if not self._has_loaded and self._resume and self._load_from is None:

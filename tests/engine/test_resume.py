@@ -1,6 +1,7 @@
 """Exact resume: a run that crashes mid-epoch and resumes ends like an uninterrupted one."""
 import pytest
 import torch
+from mmengine.fileio.backends import LocalBackend
 from toy_components import final_weights, toy_cfg, val_metrics
 
 from highlight_plugin.engine.hooks import RandomStateHook
@@ -50,3 +51,25 @@ def test_without_restoring_random_state_the_resume_drifts(reference, tmp_path, m
     monkeypatch.setattr(RandomStateHook, 'before_train_epoch', lambda self, runner: None)
     _crash_then_resume(tmp_path)
     assert not _same(final_weights(reference), final_weights(tmp_path))
+
+
+def test_checkpoints_are_plain_and_a_failed_save_keeps_the_last_good_one(reference, tmp_path,
+                                                                         monkeypatch):
+    for name in ('epoch_3.pth', 'best_toy_acc_epoch_3.pth'):
+        assert torch.serialization.get_unsafe_globals_in_checkpoint(str(reference / name)) == []
+    _train(tmp_path, **{'train_cfg.max_epochs': 1})
+
+    def dies_halfway(self, obj, filepath):
+        with open(filepath, 'wb') as f:
+            f.write(obj[:len(obj) // 2])  # the process is interrupted mid-write
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LocalBackend, 'put', dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path, resume=True, **{'train_cfg.max_epochs': 2})
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == '.pth' or p.name.startswith('.')) \
+        == ['best_toy_acc_epoch_1.pth', 'epoch_1.pth']  # no partial file, no epoch_2.pth
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'epoch_1.pth')
+    _train(tmp_path, resume=True, **{'train_cfg.max_epochs': 2})  # resumes from epoch 1
+    assert _same(final_weights(reference, 2), final_weights(tmp_path, 2))
