@@ -45,7 +45,8 @@ class SoccerSpotter(BaseModel):
         dropout (float): dropout before the classifier (V&D keep 0.6 -> 0.4; student port 0.5).
         loss (dict): loss config (``MultiLabelBCELoss``).
         window_size (int), fps (int): window length in seconds and feature rate, for test-time unfolding.
-        test_chunk (int): windows per batched forward pass at test time (bounds memory at K = 512).
+        test_chunk (int | None): windows per batched forward pass at test time (bounds memory at K = 512:
+            about 1 MB per window and modality for the D x K residuals); None = all windows of a half at once.
     """
 
     def __init__(self, num_classes, video_pool, audio_pool=None, fusion=None, fusion_position='after_pool',
@@ -114,6 +115,7 @@ class SoccerSpotter(BaseModel):
         """One half's rows ``{'video': (T, Dv), ['audio': (T, Da)]}`` -> per-second sigmoid scores (T // fps, C)."""
         windows = {k: centred_windows(x, self.window_frames, self.fps) for k, x in half.items()}
         num = next(iter(windows.values())).shape[0]
-        scores = [torch.sigmoid(self._logits({k: w[i:i + self.test_chunk] for k, w in windows.items()}))
-                  for i in range(0, num, self.test_chunk)]
+        chunk = self.test_chunk or max(num, 1)
+        scores = [torch.sigmoid(self._logits({k: w[i:i + chunk] for k, w in windows.items()}))
+                  for i in range(0, num, chunk)]
         return torch.cat(scores).float() if scores else half['video'].new_zeros((0, self.classifier.out_features))

@@ -69,6 +69,8 @@ def test_predict_half_equals_window_by_window():
     half = dict(video=torch.randn(23, D), audio=torch.randn(23, D))
     scores = model.predict_half(half)
     assert scores.shape == (11, 3)  # one row per second, batched in chunks of 3 windows
+    model.test_chunk = None  # one pass over all windows gives the same scores
+    torch.testing.assert_close(model.predict_half(half), scores)
     for i in (0, 5, 10):
         win = {k: centred_windows(v, 8, 2)[i:i + 1] for k, v in half.items()}
         torch.testing.assert_close(scores[i], torch.sigmoid(model(win))[0])
