@@ -1,5 +1,4 @@
 import json
-import logging
 
 import numpy as np
 import pytest
@@ -92,7 +91,7 @@ def test_v1_labels(tmp_path):
     assert labels[1].tolist() == [0, 0, 0, 1] and labels[10 + 3].tolist() == [0, 1, 0, 0]
 
 
-def test_bad_inputs(tmp_path, caplog):
+def test_bad_inputs(tmp_path):
     # missing half
     root = make_root(tmp_path / 'a', [], lengths=(400, None))
     with pytest.raises(DataError, match=r"half 2.*video feature file missing"):

@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 from SoccerNet.Evaluation.ActionSpotting import evaluate as devkit_evaluate
 from SoccerNet.Evaluation.utils import EVENT_DICTIONARY_V1, EVENT_DICTIONARY_V2
 
@@ -42,7 +41,8 @@ def test_v2_tight_with_visibility_equals_devkit(tmp_path):
 
 def test_v1_tight_without_positions_equals_devkit(tmp_path):
     random_games(tmp_path / 'gt', tmp_path / 'pred', 2, np.random.default_rng(1), labels=V1_LABELS,
-                 per_half=30, label_file='Labels.json', pred_labels=['soccer', 'soccer', 'card', 'card', 'card', 'subs'], with_position=False)
+                 per_half=30, label_file='Labels.json', with_position=False,
+                 pred_labels=['soccer', 'soccer', 'card', 'card', 'card', 'subs'])  # class of each V1 label
     ours = evaluate_spotting(tmp_path / 'gt', tmp_path / 'pred', version=1, metric='tight')
     ref = devkit(tmp_path / 'gt', tmp_path / 'pred', version=1, metric='tight', label_files='Labels.json',
                  EVENT_DICTIONARY=EVENT_DICTIONARY_V1)

@@ -1,5 +1,4 @@
 """Masked mean / max pooling over time (the mean-pool CMGA variant and simple baselines)."""
-import torch
 from mmaction.registry import MODELS
 from torch import nn
 
