@@ -9,6 +9,7 @@ name prefixed) are unwrapped to the original message first.
 """
 import re
 import sys
+import warnings
 from typing import Callable, Optional, Sequence
 
 from .errors import HighlightError
@@ -64,6 +65,8 @@ def _one_line(message: str) -> str:
 def run_cli(main: Callable[[Optional[Sequence[str]]], object],
             argv: Optional[Sequence[str]] = None) -> None:
     """Run ``main(argv)``; print user errors as ``error: ...`` and exit 2."""
+    # mmcv-lite has no compiled ops; its import-time warning about them is noise here
+    warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     try:
         main(argv)
     except KeyboardInterrupt:
