@@ -7,3 +7,5 @@ from .transforms import LoadHighlightFeatures, PackHighlightInputs
 
 __all__ = ['highlight_collate', 'make_hotstar_demo', 'HotstarHighlightDataset', 'QVHighlightsDataset', 'SoccerNetWindowDataset',
            'LoadHighlightFeatures', 'PackHighlightInputs']
+from .tvsum import TVSumDataset  # noqa: E402
+from .youtube import YouTubeHighlightsDataset  # noqa: E402
