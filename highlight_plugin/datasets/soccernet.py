@@ -211,7 +211,21 @@ class SoccerNetWindowDataset(BaseDataset):
             rows = self._mmap(self.feature_path(info['game'], info['half'], modality))[start:stop]
             info[modality] = np.array(rows, dtype=np.float32)  # copies the rows out of the memmap
         info.update(sample_mode=self.sample_mode, fps=self.fps, window_size=self.window_size)
+        if self.sample_mode == 'half' and self.label_file is not None:
+            info['gt_second_labels'] = self.second_labels(info['gt_events'], info['num_seconds'])
         return self.pipeline(info)
+
+    def second_labels(self, gt_events, num_seconds):
+        """Reference per-second labels (S, C) of a half: second i is positive for an event at second s when
+        s lies in its centred window [i - W/2, i + W/2); background iff no event class (datasets.md §7.5)."""
+        labels = np.zeros((num_seconds, len(self.classes)), np.float32)
+        half_w = self.window_size / 2
+        for _, second, cls, _ in gt_events:
+            lo, hi = max(0, int(np.floor(second - half_w)) + 1), min(num_seconds, int(np.floor(second + half_w)) + 1)
+            labels[lo:hi, cls] = 1.0
+        if self.has_background:
+            labels[:, 0] = (labels[:, 1:].max(axis=1, initial=0) == 0).astype(np.float32)
+        return labels
 
     def __getstate__(self):  # memmaps are reopened in each worker
         state = self.__dict__.copy()

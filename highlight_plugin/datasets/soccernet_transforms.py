@@ -10,8 +10,9 @@ from mmcv.transforms import BaseTransform
 class PackSoccerInputs(BaseTransform):
     """``video``/``audio`` rows -> ``inputs``; labels and ids -> an :class:`ActionDataSample`.
 
-    Window samples carry ``gt_multilabel`` (C,) as a data field; half samples carry ``gt_events`` (rows
-    ``[position_ms or -1, second, class, visible]``) in the metainfo for the spotting metric.
+    Window samples carry ``gt_multilabel`` (C,) as a data field; labelled half samples carry
+    ``gt_second_labels`` (S, C) and, in the metainfo, ``gt_events`` (rows ``[position_ms or -1, second, class,
+    visible]``) for the spotting metric.
     """
 
     def __init__(self, meta_keys=('sample_idx', 'game', 'half', 'window_idx', 'frame_start', 'num_frames',
@@ -22,6 +23,7 @@ class PackSoccerInputs(BaseTransform):
         inputs = {k: torch.from_numpy(results[k]) for k in ('video', 'audio') if k in results}
         sample = ActionDataSample()
         sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
-        if 'gt_multilabel' in results:
-            sample.gt_multilabel = torch.from_numpy(np.asarray(results['gt_multilabel'], np.float32))
+        for key in ('gt_multilabel', 'gt_second_labels'):
+            if key in results:
+                sample.set_field(torch.from_numpy(np.asarray(results[key], np.float32)), key)
         return dict(inputs=inputs, data_samples=sample)

@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from highlight_plugin.datasets.soccernet import SoccerNetWindowDataset
 from highlight_plugin.engine.errors import DataError
@@ -113,3 +114,12 @@ def test_bad_inputs(tmp_path):
     root = make_root(tmp_path / 'e', [gt_annotation(1, 250, 'Goal')], lengths=(400, 400))
     ds = build(root)
     assert ds.clamped_events == 1 and window_labels(ds, 1)[-1, 4] == 1
+
+
+def test_reference_second_labels_of_a_half(tmp_path):
+    root = make_root(tmp_path, [gt_annotation(1, 100, 'Goal'), gt_annotation(1, 105, 'Foul')], lengths=(600, 600))
+    labels = build(root, test_mode=True)[0]['data_samples'].gt_second_labels
+    assert labels.shape == (300, 5)
+    # window i covers [i - 10, i + 10): the goal at 100 s is in windows 91..110
+    assert torch.nonzero(labels[:, 4]).flatten().tolist() == list(range(91, 111))
+    assert labels[:, 0].sum() == 300 - 20 and labels[:, 1:4].sum() == 0

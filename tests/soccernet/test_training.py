@@ -61,13 +61,15 @@ def test_training_loss_falls_then_test_and_dump(tmp_path):
     games = make_data(tmp_path / 'data')
     cfg = small_cfg('configs/soccernet/netvlad512_cmga-after_20s_highlight.py', tmp_path / 'data', tmp_path / 'work')
     cfg.test_evaluator = [dict(type='SoccerNetSpottingMetric', metric='loose'),
-                          dict(type='SoccerNetSpottingDumper', out_dir=str(tmp_path / 'dump'))]
+                          dict(type='SoccerNetSpottingDumper', out_dir=str(tmp_path / 'dump')),
+                          dict(type='SoccerWindowAPMetric')]  # per-second scores vs reference labels
     runner = Runner.from_cfg(cfg)
     runner.train()
     losses = runner.message_hub.get_scalar('train/loss').data[0]
     assert np.mean(losses[-4:]) < 0.7 * np.mean(losses[:4])
     metrics = runner.test()
     assert 0 <= metrics['soccernet/a_mAP'] <= 1 and metrics['soccernet_dump/games'] == len(games)
+    assert metrics['window/AP_goal'] > 0.5  # the learnable goal pattern is found second by second
     pred = json.loads((tmp_path / 'dump' / games[0] / 'results_spotting.json').read_text())
     assert {p['label'] for p in pred['predictions']} == {'kick', 'subs', 'card', 'goal'}
 
