@@ -2,9 +2,6 @@
 # window mAP while LR > 1e-4; stop after 30 stale epochs; at most 200 epochs; seed 1234.
 # Not reproduced: V&D reload the best weights when they reduce the LR (mmengine's ReduceOnPlateauLR does not).
 _base_ = ['../../_base_/default_runtime.py']
-runner_type = 'HighlightRunner'  # resolves collate_fn='highlight_collate' (plain Runner cannot)
-custom_imports = dict(imports=['highlight_plugin', 'highlight_plugin.datasets.soccernet'],
-                      allow_failed_imports=False)
 
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=0.01), accumulative_counts=15)
 param_scheduler = [dict(type='ReduceOnPlateauLR', monitor='window/mAP', rule='greater', factor=0.1, patience=10,
