@@ -9,7 +9,8 @@ Generates (once, cached under /tmp) a 1280x720 30-fps H.264 video with AAC audio
   2. end to end: ``highlight_plugin.features.extract`` with CLIP ViT-B/32 (one frame per
      2-s clip) + PANNs Cnn14 (2-s windows), networks built once beforehand, timing
      including their warm-up (first calls).
-It also checks that the streamed, batched features equal the straightforward per-clip
+Then, for comparison, the networks alone (warm) and the sum of the parts run one
+after the other. It also checks that the streamed, batched features equal the straightforward per-clip
 computation (frame seeked with ffmpeg at each clip centre, one forward per clip; audio
 windows one by one) to fp32 tolerance, on ``--check`` clips spread over the video.
 The last line is the end-to-end realtime factor.
@@ -76,11 +77,11 @@ def main():
     print(f'video {video}: {duration:.1f} s; torch threads {torch.get_num_threads()}, CPU cores '
           f'{os.cpu_count()}')
 
-    n_frames, t_video = timed(lambda: sum(len(c) for c in read_frames(video, 0.5, 224)))
-    n_samples, t_audio = timed(lambda: sum(len(c) for c in read_audio(video, 32000)))
-    print(f'decode only, video (ffmpeg, fps=0.5, 224x224): {n_frames} frames in {t_video:.1f} s = '
+    frames, t_video = timed(lambda: np.concatenate(list(read_frames(video, 0.5, 224))))
+    audio, t_audio = timed(lambda: np.concatenate(list(read_audio(video, 32000))))
+    print(f'decode only, video (ffmpeg, fps=0.5, 224x224): {len(frames)} frames in {t_video:.1f} s = '
           f'{duration / t_video:.1f}x realtime')
-    print(f'decode only, audio (32 kHz mono): {n_samples / 32000:.0f} s in {t_audio:.2f} s = '
+    print(f'decode only, audio (32 kHz mono): {len(audio) / 32000:.0f} s in {t_audio:.2f} s = '
           f'{duration / t_audio:.0f}x realtime')
     print(f'decode only, video + audio: {duration / (t_video + t_audio):.1f}x realtime')
 
@@ -91,10 +92,20 @@ def main():
     res, t_e2e = timed(lambda: extract(video, dict(clip=clip, panns=panns)))
     print(f'features: clip {res.features["clip"].shape}, panns {res.features["panns"].shape}')
 
+    # building blocks, after the end-to-end run (which includes the warm-up): networks alone
+    windows = audio[:len(audio) // 64000 * 64000].reshape(-1, 64000)
+    _, t_clip = timed(lambda: [clip.forward_rows(frames[i:i + args.batch_size, None])
+                               for i in range(0, len(frames), args.batch_size)])
+    _, t_panns = timed(lambda: [panns.forward_rows(windows[i:i + args.batch_size])
+                                for i in range(0, len(windows), args.batch_size)])
+    bound = duration / (t_video + t_audio + t_clip + t_panns)
+    print(f'networks alone (warm): CLIP {duration / t_clip:.1f}x realtime ({len(frames) / t_clip:.1f} images/s), '
+          f'PANNs {duration / t_panns:.1f}x realtime')
+    print(f'one step after the other (decode, then CLIP, then PANNs, warm): {bound:.1f}x realtime')
+
     # equality with the straightforward per-clip computation
     idx = np.linspace(0, len(res.features['clip']) - 1, args.check).round().astype(int)
     ref_v = np.stack([reference_clip(video, clip.model, 2.0 * i + 1.0) for i in idx])
-    audio = np.concatenate(list(read_audio(video, 32000)))
     with torch.inference_mode():
         ref_a = np.stack([panns.model(torch.from_numpy(audio[i * 64000:(i + 1) * 64000].copy())[None])
                           ['embedding'][0].numpy() for i in idx])

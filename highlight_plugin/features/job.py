@@ -106,8 +106,9 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
                       disable=not progress, position=1) as clips:
                 result = extract(str(video), extractors, langs, layout.drop_partial,
                                  decode_threads=decode_threads, on_rows=clips.update, info=info)
+            n = min(len(f) for f in result.features.values())
             for name, feats in result.features.items():
-                layout.write(out_dir, name, fields, feats)
+                layout.write(out_dir, name, fields, feats[:n] if layout.same_length else feats)
         except HighlightError as e:
             _fail(out_dir, video, e, counts)
             continue

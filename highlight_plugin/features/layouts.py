@@ -35,6 +35,7 @@ class Layout:
     drop_partial: Tuple[str, ...] = ()
     audio_languages: Tuple[str, ...] = ()
     text: Optional[Output] = None  # per-query CLIP text features
+    same_length: bool = False  # truncate every feature to the shortest (SoccerNet: audio to video rows)
 
     def fields(self, video: Path, root: Optional[Path] = None) -> Dict[str, str]:
         """Format fields of a video: ``vid`` = file stem, ``game`` = its directory relative
@@ -123,7 +124,8 @@ LAYOUTS = {
                      clip=Output('{game}/{half}_CLIP.npy'),
                      panns=Output('{game}/{half}_PANNs.npy')),
         clip_len=dict(resnet=0.5, vggish=0.5, clip=0.5, panns=0.5),
-        default_features=('resnet', 'vggish')),
+        default_features=('resnet', 'vggish'),
+        same_length=True),
 }
 
 

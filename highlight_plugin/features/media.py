@@ -77,14 +77,28 @@ def probe(path: str) -> MediaInfo:
     return info
 
 
+# ISO 639-1 codes -> the ISO 639-2 tags containers use (both bibliographic and terminologic)
+_ISO639 = dict(en=('eng',), hi=('hin',), ta=('tam',), te=('tel',), bn=('ben',), mr=('mar',), ml=('mal',),
+               kn=('kan',), fr=('fra', 'fre'), de=('deu', 'ger'), es=('spa',), it=('ita',), pt=('por',),
+               ru=('rus',), ja=('jpn',), zh=('zho', 'chi'), ar=('ara',), ko=('kor',), nl=('nld', 'dut'))
+
+
+def language_matches(tag: Optional[str], wanted: str) -> bool:
+    """``wanted`` ('en', 'eng', 'hin', ...) names the language of the stream tag ``tag``."""
+    if not tag:
+        return False
+    tag, wanted = tag.lower(), wanted.lower()
+    return tag == wanted or tag in _ISO639.get(wanted, ()) or wanted in _ISO639.get(tag, ())
+
+
 def select_audio_stream(info: MediaInfo, languages: Sequence[str] = ()) -> Optional[AudioStream]:
-    """First audio stream whose language tag is in ``languages`` (in preference order),
-    else the default stream, else the first one; ``None`` when the file has no audio."""
+    """First audio stream whose language is in ``languages`` (in preference order; 2- or
+    3-letter codes), else the default stream, else the first one; ``None`` without audio."""
     if not info.audio:
         return None
     for lang in languages:
         for stream in info.audio:
-            if stream.language == lang.lower():
+            if language_matches(stream.language, lang):
                 return stream
     defaults = [s for s in info.audio if s.default]
     return (defaults or info.audio)[0]

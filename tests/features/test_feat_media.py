@@ -25,6 +25,7 @@ def test_probe_streams_and_languages(media_dir):
 def test_audio_language_selection(media_dir):
     info = probe(media_dir / 'two_tracks.mkv')
     assert select_audio_stream(info, ['en', 'hin', 'hi']).index == 1
+    assert select_audio_stream(info, ['en', 'hi']).index == 1  # ISO 639-1 'hi' names 'hin'
     assert select_audio_stream(info, ['en']).index == 0  # default stream
     assert select_audio_stream(info, []).index == 0
     # the chosen stream is the one decoded: track 1 is a 880 Hz sine, track 0 440 Hz
