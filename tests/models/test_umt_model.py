@@ -280,3 +280,25 @@ def test_dropout_distribution():
     assert not bernoulli_mask(1000, 0.0).any() and bernoulli_mask(1000, 1.0).all()
     # odd sizes: the packed bits are cut to the tensor size
     assert dropout(torch.ones(3, 7), 0.5).shape == (3, 7)
+
+
+def test_training_blocks_are_unbiased_dropout_of_the_eval_blocks():
+    """Dropout (with its scale folded into the linear layers) keeps every block's expectation:
+    averaged over many independent draws, training outputs match eval outputs."""
+    from highlight_plugin.models.umt.attention import (FeedForward, LearnablePositionalEncoding,
+                                                       MultiHeadAttention)
+    torch.manual_seed(0)
+    n = 20_000  # batch copies, each with its own dropout masks
+    x = torch.randn(1, 3, 8).expand(n, -1, -1)
+    mem = torch.randn(1, 5, 8).expand(n, -1, -1)
+    mask = torch.tensor([[True, True, True, True, False]]).expand(n, -1)
+    blocks = [(MultiHeadAttention(8, heads=2, p=0.3), lambda m: m(x, mem, mem, mask=mask)),
+              (FeedForward(8, ratio=2, p=0.3), lambda m: m(x)),
+              (LearnablePositionalEncoding(8, max_len=10, p=0.3), lambda m: m(x))]
+    for block, run in blocks:
+        with torch.no_grad():
+            reference = run(block.eval())[0]
+            samples = run(block.train())
+        assert not torch.allclose(samples[0], reference)
+        torch.testing.assert_close(samples.mean(0), reference.expand_as(samples[0]), atol=0.03,
+                                   rtol=0)

@@ -7,8 +7,9 @@ Numerics follow the original (nncore 0.3.6) blocks; the implementation is faster
   PyTorch's CPU kernel with ``dropout_p > 0`` falls back to a slower path than this one;
 * when queries and keys are the same tensor (self-attention), their two projections are
   one matrix product;
-* dropout masks come from :func:`.dropout.dropout`, which draws fewer random numbers for the
-  same Bernoulli distribution.
+* dropout masks come from :mod:`.dropout` (cheaper draws, same distribution), and the
+  ``1 / (1 - p)`` dropout scales are folded into the neighbouring linear layers' weights
+  (small) instead of passing over the activations (large).
 """
 import math
 
@@ -16,7 +17,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .dropout import dropout
+from .dropout import drop_mask, scaled_linear
+
+
+def _masked(x, p):
+    """Dropout without its ``1 / (1 - p)`` scale (folded into a neighbouring linear layer)."""
+    return x.masked_fill(drop_mask(x.shape, p, x.device), 0)
 
 
 class MultiHeadAttention(nn.Module):
@@ -54,16 +60,20 @@ class MultiHeadAttention(nn.Module):
             qh, kh = self.q(q), self.k(k)
         qh, kh, vh = self._split(qh), self._split(kh), self._split(self.v(v))
         attn_mask = None if mask is None else mask[:, None, None, :]
-        drop = self.p if self.training else 0.0
-        if drop > 0:
-            logits = qh @ kh.transpose(-2, -1) * (1.0 / math.sqrt(qh.size(-1)))
-            if attn_mask is not None:
-                logits = logits.masked_fill(~attn_mask, float('-inf'))
-            out = dropout(logits.softmax(-1), drop, True) @ vh
-        else:
+        if not (self.training and self.p > 0):
             out = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=attn_mask)
-        out = out.transpose(1, 2).reshape(b, tq, self.dims)
-        return dropout(self.m(out), drop, True)
+            return self.m(out.transpose(1, 2).reshape(b, tq, self.dims))
+        # Training: explicit probabilities (PyTorch's CPU kernel with dropout_p > 0 is slower).
+        # Both dropout scales go into the output projection:
+        # m(drop(P) V) dropped = mask * ((s^2 W_m)(mask' * P) V + s b_m), s = 1 / (1 - p).
+        logits = qh @ kh.transpose(-2, -1) * (1.0 / math.sqrt(qh.size(-1)))
+        if attn_mask is not None:
+            logits = logits.masked_fill(~attn_mask, float('-inf'))
+        out = _masked(logits.softmax(-1), self.p) @ vh
+        scale = 1.0 / (1.0 - self.p)
+        out = scaled_linear(out.transpose(1, 2).reshape(b, tq, self.dims), self.m,
+                            scale * scale, scale)
+        return _masked(out, self.p)
 
 
 class FeedForward(nn.Module):
@@ -76,9 +86,11 @@ class FeedForward(nn.Module):
         self.fc2 = nn.Linear(int(dims * ratio), dims)
 
     def forward(self, x):
-        drop = self.p if self.training else 0.0
-        x = dropout(F.relu(self.fc1(x)), drop, True)
-        return dropout(self.fc2(x), drop, True)
+        h = F.relu(self.fc1(x))
+        if not (self.training and self.p > 0):
+            return self.fc2(h)
+        scale = 1.0 / (1.0 - self.p)  # both dropout scales folded into fc2
+        return _masked(scaled_linear(_masked(h, self.p), self.fc2, scale * scale, scale), self.p)
 
 
 class LearnablePositionalEncoding(nn.Module):
@@ -96,6 +108,6 @@ class LearnablePositionalEncoding(nn.Module):
 
     def forward(self, x):
         pe = self.pe[:, :x.size(1)]
-        if self.training and self.p > 0:
-            pe = dropout(pe.expand(x.size(0), -1, -1), self.p, True)
+        if self.training and self.p > 0:  # scale the (T,D) slice, mask the (B,T,D) copy
+            pe = _masked((pe * (1.0 / (1.0 - self.p))).expand(x.size(0), -1, -1), self.p)
         return pe

@@ -4,7 +4,7 @@ from torch import nn
 
 from .attention import LearnablePositionalEncoding
 from .blocks import EncoderLayer
-from .dropout import dropout
+from .dropout import input_dropout_linear
 
 
 @MODELS.register_module()
@@ -31,7 +31,7 @@ class UMTUniModalEncoder(nn.Module):
 
     def forward(self, x, mask=None):
         """``x`` (B,T,in_channels), ``mask`` (B,T) bool or None -> (B,T,dims)."""
-        x = self.input_proj(dropout(x, self.input_dropout, self.training))
+        x = input_dropout_linear(x, self.input_proj, self.input_dropout, self.training)
         pe = self.pos_enc(x)
         for layer in self.layers:
             x = layer(x, pe=pe, mask=mask)

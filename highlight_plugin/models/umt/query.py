@@ -4,7 +4,7 @@ from torch import nn
 
 from .attention import LearnablePositionalEncoding, MultiHeadAttention
 from .blocks import DecoderLayer
-from .dropout import dropout
+from .dropout import input_dropout_linear
 
 
 @MODELS.register_module()
@@ -31,7 +31,8 @@ class UMTQueryGenerator(nn.Module):
         """``r`` (B,T,D) clips, ``query`` (B,L,in_channels) zero-padded, ``query_mask`` (B,L)."""
         if query_mask is not None and query_mask.dtype.is_floating_point:
             query_mask = query_mask > 0
-        e = self.proj_norm(self.proj(dropout(query, self.input_dropout, self.training)))
+        e = self.proj_norm(input_dropout_linear(query, self.proj, self.input_dropout,
+                                                self.training))
         return self.attn(r, e, e, mask=query_mask)
 
 
