@@ -13,7 +13,8 @@ Select it in a config with ``runner_type = 'HighlightRunner'``. Compared with
                                   the payload to plain values (:func:`to_plain`).
 ``load_or_resume``                auto-resume skips an empty/stale ``last_checkpoint`` pointer.
 ``setup_env`` / ``wrap_model``    gloo process group and ``device_ids=None`` DDP without GPU.
-``build_dataloader``              resolves ``collate_fn`` types in mmaction's registry.
+``build_dataloader``              resolves ``collate_fn`` types in mmaction's registry; gives
+                                  each DataLoader its own generator (exact resume).
 ``register_hooks``                adds :class:`RandomStateHook` and :class:`SkippedSamplesHook`;
                                   upgrades ``CheckpointHook``
                                   to :class:`SafeCheckpointHook`.
@@ -56,13 +57,24 @@ class HighlightRunner(Runner):
     # ---- data ------------------------------------------------------------------------
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
-        """mmengine's, with ``collate_fn`` types also found in mmaction's registry."""
-        collate = dataloader.get('collate_fn') if isinstance(dataloader, dict) else None
+        """mmengine's, with ``collate_fn`` types also found in mmaction's registry, and a
+        DataLoader-own generator.
+
+        Without its own ``generator`` a DataLoader draws its workers' base seed from the
+        global torch generator whenever it creates an iterator: every epoch, or with
+        ``persistent_workers`` only once per run. A resumed run would then draw once
+        more than an uninterrupted one and its dropout masks would differ.
+        """
+        if not isinstance(dataloader, dict):
+            return Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+        dataloader = dict(dataloader)
+        collate = dataloader.get('collate_fn')
         if isinstance(collate, dict) and isinstance(collate.get('type'), str):
             fn = resolve_function(collate['type'])
             if fn is None:
                 raise ConfigError(f"collate_fn type {collate['type']!r} is not a registered function")
-            dataloader = dict(dataloader, collate_fn=dict(collate, type=fn))
+            dataloader['collate_fn'] = dict(collate, type=fn)
+        dataloader.setdefault('generator', torch.Generator().manual_seed(seed or 0))
         return Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
 
     # ---- hooks ------------------------------------------------------------------------
