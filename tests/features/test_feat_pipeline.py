@@ -75,3 +75,14 @@ def test_truncated_files(media_dir, tmp_path, extractors):
     cut.write_bytes(data[:len(data) // 3])
     with pytest.raises(DataError, match='cut.mp4'):
         extract(str(cut), extractors)
+
+
+def test_vit_b32_feature_sizes():
+    """The real ViT-B/32 architecture (random weights): 512-d image and text features."""
+    from highlight_plugin.features import CLIPTextEncoder, build_clip
+    model = build_clip('ViT-B-32', 'none')
+    ex = CLIPExtractor(2.0, model=model)
+    assert ex.spec.size == 224 and ex.dim == 512
+    assert ex.forward_rows(np.zeros((1, 1, 224, 224, 3), np.uint8)).shape == (1, 512)
+    (text,) = CLIPTextEncoder('ViT-B-32', model=model)(['a man opens a box'])
+    assert text['last_hidden_state'].shape == (7, 512) and text['pooler_output'].shape == (512,)
