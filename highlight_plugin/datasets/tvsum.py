@@ -1,7 +1,7 @@
 """TVSum in UMT's layout, and the per-domain video dataset it shares with YouTube Highlights.
 
 Layout under ``data_root`` (UMT's packaged ``tvsum-ec05ad4e.zip``): ``tvsum_anno.json`` (a JSON object keyed by
-video id, each with ``anno``: (T, 20) importance scores 1-5, one column per user, one row per 2-s shot),
+video id, each with ``anno``: (T, 20) importance scores 1-5, one column per user, one row per clip),
 ``video_features/{vid}_rgb.npy`` and ``{vid}_opt.npy`` (T, 1024) each, concatenated to 2048,
 ``audio_features/{vid}.npy`` (T, 2048) and ``query_features/{vid}.npz['token']`` (L, 512).
 """
@@ -17,52 +17,22 @@ from mmengine.logging import print_log
 from ..engine.errors import DataError
 from .feature_io import array_length
 
-CLIP_LEN = 2.0  # TVSum's annotation unit: one row of ``anno`` per 2-s shot
+CLIP_LEN = 2.0  # TVSum was rated per 2-s shot, taken as one row of ``anno`` (unconfirmed for UMT's copy)
 USERS = 20
 MIN_SCORE, MAX_SCORE = 1, 5
 
 # Train / val video ids per category, as UMT splits them (TencentARC/UMT, datasets/utils/static.py, BSD-3-Clause).
 TVSUM_SPLITS = {
-    'BK': dict(
-        train='WxtbjNsCQ8A EE-bNr36nyA oDXZc0tZe04 uGu_10sucQo'.split(),
-        val='Se3oxnaPsz0'.split(),
-    ),
-    'BT': dict(
-        train='eQu1rNs0an0 qqR6AEXwxoQ EYqVtI9YWJA iVt07TCkFM0'.split(),
-        val='JgHubY5Vw3Y'.split(),
-    ),
-    'DS': dict(
-        train='kLxoNp-UchI NyBmCxDoHJU jcoYJXDG9sw -esJrBWj2d8'.split(),
-        val='E11zDS9XGzg'.split(),
-    ),
-    'FM': dict(
-        train='_xMr-HKMfVA byxOvuiIJV0 VuWGsYPqAX8 xmEERLqJ2kU'.split(),
-        val='JKpqYvAdIsw'.split(),
-    ),
-    'GA': dict(
-        train='xxdtq8mxegs i3wAGJaaktw 0tmA_C6XwfM 3eYKfiOEJNs'.split(),
-        val='Bhxk-O1Y7Ho'.split(),
-    ),
-    'MS': dict(
-        train='Hl-__g2gn_A WG0MBPpPC6I LRw_obCPUt0 37rzWOQsNIw'.split(),
-        val='Yi4Ij2NM7U4'.split(),
-    ),
-    'PK': dict(
-        train='GsAD1KT1xo8 XkqCExn6_Us b626MiF1ew4 PJrm840pAUI'.split(),
-        val='cjibtmSLxQ4'.split(),
-    ),
-    'PR': dict(
-        train='RBCABdttQmI z_6gVvQb2d0 4wU_LUjG5Ic 91IHQYk1IQM'.split(),
-        val='fWutDQy1nnY'.split(),
-    ),
-    'VT': dict(
-        train='gzDbaEs1Rlg XzYM3PfTM4w 98MoyGZKHXc AwmHb44_ouw'.split(),
-        val='J0nA4VgnoCo'.split(),
-    ),
-    'VU': dict(
-        train='akI8YFjEmUw HT5vyqe0Xaw vdmoEJ5YbrQ xwqBXPGE9pQ'.split(),
-        val='sTEELN-vY30'.split(),
-    ),
+    'BK': dict(train='WxtbjNsCQ8A EE-bNr36nyA oDXZc0tZe04 uGu_10sucQo'.split(), val=['Se3oxnaPsz0']),
+    'BT': dict(train='eQu1rNs0an0 qqR6AEXwxoQ EYqVtI9YWJA iVt07TCkFM0'.split(), val=['JgHubY5Vw3Y']),
+    'DS': dict(train='kLxoNp-UchI NyBmCxDoHJU jcoYJXDG9sw -esJrBWj2d8'.split(), val=['E11zDS9XGzg']),
+    'FM': dict(train='_xMr-HKMfVA byxOvuiIJV0 VuWGsYPqAX8 xmEERLqJ2kU'.split(), val=['JKpqYvAdIsw']),
+    'GA': dict(train='xxdtq8mxegs i3wAGJaaktw 0tmA_C6XwfM 3eYKfiOEJNs'.split(), val=['Bhxk-O1Y7Ho']),
+    'MS': dict(train='Hl-__g2gn_A WG0MBPpPC6I LRw_obCPUt0 37rzWOQsNIw'.split(), val=['Yi4Ij2NM7U4']),
+    'PK': dict(train='GsAD1KT1xo8 XkqCExn6_Us b626MiF1ew4 PJrm840pAUI'.split(), val=['cjibtmSLxQ4']),
+    'PR': dict(train='RBCABdttQmI z_6gVvQb2d0 4wU_LUjG5Ic 91IHQYk1IQM'.split(), val=['fWutDQy1nnY']),
+    'VT': dict(train='gzDbaEs1Rlg XzYM3PfTM4w 98MoyGZKHXc AwmHb44_ouw'.split(), val=['J0nA4VgnoCo']),
+    'VU': dict(train='akI8YFjEmUw HT5vyqe0Xaw vdmoEJ5YbrQ xwqBXPGE9pQ'.split(), val=['sTEELN-vY30']),
 }
 
 

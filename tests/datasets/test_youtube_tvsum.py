@@ -72,6 +72,17 @@ def _from_config(path, loader, root):
     return cfg, DATASETS.build(ds_cfg)
 
 
+def test_split_tables_match_the_spec():
+    sizes = {d: (len(s['train']), len(s['val'])) for d, s in YOUTUBE_SPLITS.items()}
+    assert sizes == dict(dog=(44, 24), gymnastics=(34, 28), parkour=(21, 11), skating=(24, 11), skiing=(68, 51),
+                         surfing=(56, 47))
+    assert sorted(TVSUM_SPLITS) == ['BK', 'BT', 'DS', 'FM', 'GA', 'MS', 'PK', 'PR', 'VT', 'VU']
+    assert all((len(s['train']), len(s['val'])) == (4, 1) for s in TVSUM_SPLITS.values())
+    for table in (YOUTUBE_SPLITS, TVSUM_SPLITS):  # no video in two splits or two domains
+        ids = [vid for s in table.values() for vid in s['train'] + s['val']]
+        assert len(ids) == len(set(ids))
+
+
 def test_youtube_parsing_and_targets(tmp_path):
     anno = _youtube_root(tmp_path)
     _, train = _from_config(YT_CONFIG, 'train_dataloader', tmp_path)
