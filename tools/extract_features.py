@@ -30,6 +30,7 @@ def parse_args(argv=None):
     p.add_argument('--workers', type=int, default=0, help='ffmpeg decoder threads (0: automatic)')
     p.add_argument('--threads', type=int, help='torch CPU threads (default: torch default)')
     p.add_argument('--clip-model', default='ViT-B-32', help='open_clip model name')
+    # checkpoints: a local file, an http(s) URL (downloaded once into the torch hub cache), or 'none'
     p.add_argument('--clip-checkpoint', help='local open_clip state dict, an open_clip pretrained '
                    'tag (e.g. openai, downloads when online) or "none"')
     p.add_argument('--panns-checkpoint', help='Cnn14_mAP=0.431.pth or "none"')

@@ -77,8 +77,26 @@ class BaseExtractor:
         return f'{type(self).__name__}(clip_len={self.clip_len}, device={self.device})'
 
 
+def resolve_checkpoint(path: str) -> Path:
+    """A local path as is; an ``http(s)://`` URL is downloaded once (explicitly asked for)
+    into torch's hub cache (``$TORCH_HOME/hub/checkpoints``) and that file returned."""
+    if not str(path).startswith(('http://', 'https://')):
+        return Path(path)
+    from urllib.parse import unquote, urlparse
+    cache = Path(torch.hub.get_dir()) / 'checkpoints'
+    local = cache / unquote(Path(urlparse(str(path)).path).name)
+    if not local.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        try:
+            torch.hub.download_url_to_file(str(path), str(local), progress=True)
+        except Exception as e:  # noqa: BLE001 - offline, HTTP error, ...
+            raise CheckpointError(f'cannot download {path} ({e}); download it by hand and pass the local path') from e
+    return local
+
+
 def load_state_dict(path: Optional[str], what: str, how_to_get: str, prefixes=()) -> dict:
-    """Load a state dict from a local file with ``torch.load(weights_only=True)``.
+    """Load a state dict from a local file (or a URL, see :func:`resolve_checkpoint`) with
+    ``torch.load(weights_only=True)``.
 
     Unwraps the usual containers (``state_dict``, ``model``, ``module``) and strips the
     first matching key prefix in ``prefixes``.
@@ -86,7 +104,7 @@ def load_state_dict(path: Optional[str], what: str, how_to_get: str, prefixes=()
     Raises:
         CheckpointError: the file is missing (the message says how to get it) or unreadable.
     """
-    p = Path(path)
+    p = resolve_checkpoint(path)
     if not p.is_file():
         raise CheckpointError(f'{what} weights not found at {p}. {how_to_get}')
     try:

@@ -23,7 +23,8 @@ def build_clip(model_name: str = 'ViT-B-32', checkpoint: Optional[str] = None):
     ``weights_only=True``; anything else: an open_clip pretrained tag (downloads when online).
     """
     import open_clip
-    local = checkpoint is not None and checkpoint != 'none' and Path(checkpoint).exists()
+    local = checkpoint not in (None, 'none') and (
+        Path(checkpoint).exists() or str(checkpoint).startswith(('http://', 'https://')))
     tag = checkpoint if checkpoint in open_clip.list_pretrained_tags_by_model(model_name) else None
     if checkpoint not in (None, 'none') and not local and tag is None:
         raise CheckpointError(f'CLIP weights not found at {checkpoint} (neither a file nor an '

@@ -19,8 +19,8 @@ from highlight_plugin.engine.errors import CheckpointError
 from .base import EXTRACTORS, AudioSpec, BaseExtractor, load_weights
 
 HOW_TO_GET_PANNS = ('Download Cnn14_mAP=0.431.pth from https://zenodo.org/record/3987831 '
-                    '(PANNs, Kong et al.) and pass its path with --panns-checkpoint, or "none" '
-                    'for random weights.')
+                    '(PANNs, Kong et al.) and pass its path with --panns-checkpoint (or its URL, to '
+                    'download it once into the torch hub cache), or "none" for random weights.')
 _PRIVATE_PKG = '_highlight_panns_inference'
 
 

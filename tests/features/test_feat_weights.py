@@ -49,3 +49,22 @@ def test_panns_import_downloads_nothing(panns_model):
     with torch.inference_mode():
         out = panns_model(torch.zeros(1, 32000))['embedding']
     assert out.shape == (1, 2048)
+
+
+def test_checkpoint_url_is_cached(tmp_path, monkeypatch, tiny_clip_name, tiny_clip_model):
+    """A URL is fetched once into torch's hub cache, then loaded like a local file."""
+    from highlight_plugin.features.base import resolve_checkpoint
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
+    calls = []
+
+    def fake_download(url, dst, progress=True):
+        calls.append(url)
+        torch.save(tiny_clip_model.state_dict(), dst)
+
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', fake_download)
+    url = 'https://example.org/files/clip%3Dtiny.pth'
+    model = build_clip(tiny_clip_name, url)
+    local = tmp_path / 'hub' / 'checkpoints' / 'clip=tiny.pth'
+    assert local.is_file() and calls == [url]
+    assert resolve_checkpoint(url) == local and len(calls) == 1  # cached
+    torch.testing.assert_close(model.visual.conv1.weight, tiny_clip_model.visual.conv1.weight)
