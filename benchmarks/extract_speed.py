@@ -4,11 +4,11 @@
 
 Generates (once, cached under /tmp) a 1280x720 30-fps H.264 video with AAC audio
 (lavfi testsrc + sine) and reports video seconds per wall second of
-  1. decode only: the sequential ffmpeg pass (one frame per 2 s, resized to 224 in
-     the decoder) and the 32-kHz mono audio pass;
-  2. end to end: ``highlight_plugin.features.extract`` with CLIP ViT-B/32 (one frame per
+  1. end to end: ``highlight_plugin.features.extract`` with CLIP ViT-B/32 (one frame per
      2-s clip) + PANNs Cnn14 (2-s windows), networks built once beforehand, timing
-     including their warm-up (first calls).
+     including their warm-up (first calls), and the peak memory it reached;
+  2. decode only: the sequential ffmpeg pass (one frame per 2 s, resized to 224 in
+     the decoder) and the 32-kHz mono audio pass.
 Then, for comparison, the networks alone (warm) and the sum of the parts run one
 after the other. It also checks that the streamed, batched features equal the straightforward per-clip
 computation (frame seeked with ffmpeg at each clip centre, one forward per clip; audio
@@ -17,6 +17,7 @@ The last line is the end-to-end realtime factor.
 """
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -77,6 +78,16 @@ def main():
     print(f'video {video}: {duration:.1f} s; torch threads {torch.get_num_threads()}, CPU cores '
           f'{os.cpu_count()}')
 
+    torch.manual_seed(0)
+    (clip, panns), t_build = timed(lambda: (CLIPExtractor(2.0, batch_size=args.batch_size),
+                                            PANNsExtractor(2.0, batch_size=args.batch_size)))
+    print(f'networks built once (random weights): {t_build:.1f} s (not in the figures below)')
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res, t_e2e = timed(lambda: extract(video, dict(clip=clip, panns=panns)))
+    rss_extract = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'features: clip {res.features["clip"].shape}, panns {res.features["panns"].shape}; peak RSS '
+          f'{rss_before:.0f} MiB before extract, {rss_extract:.0f} MiB after')
+
     frames, t_video = timed(lambda: np.concatenate(list(read_frames(video, 0.5, 224))))
     audio, t_audio = timed(lambda: np.concatenate(list(read_audio(video, 32000))))
     print(f'decode only, video (ffmpeg, fps=0.5, 224x224): {len(frames)} frames in {t_video:.1f} s = '
@@ -84,13 +95,6 @@ def main():
     print(f'decode only, audio (32 kHz mono): {len(audio) / 32000:.0f} s in {t_audio:.2f} s = '
           f'{duration / t_audio:.0f}x realtime')
     print(f'decode only, video + audio: {duration / (t_video + t_audio):.1f}x realtime')
-
-    torch.manual_seed(0)
-    (clip, panns), t_build = timed(lambda: (CLIPExtractor(2.0, batch_size=args.batch_size),
-                                            PANNsExtractor(2.0, batch_size=args.batch_size)))
-    print(f'networks built once (random weights): {t_build:.1f} s (not in the figures below)')
-    res, t_e2e = timed(lambda: extract(video, dict(clip=clip, panns=panns)))
-    print(f'features: clip {res.features["clip"].shape}, panns {res.features["panns"].shape}')
 
     # building blocks, after the end-to-end run (which includes the warm-up): networks alone
     windows = audio[:len(audio) // 64000 * 64000].reshape(-1, 64000)
