@@ -3,9 +3,12 @@ from .demo import make_hotstar_demo
 from .hotstar import HotstarHighlightDataset
 from .qvhighlights import QVHighlightsDataset
 from .soccernet import SoccerNetWindowDataset
+from .soccernet_transforms import PackSoccerInputs
 from .transforms import LoadHighlightFeatures, PackHighlightInputs
+from .tvsum import TVSumDataset
+from .youtube import YouTubeHighlightsDataset
 
-__all__ = ['highlight_collate', 'make_hotstar_demo', 'HotstarHighlightDataset', 'QVHighlightsDataset', 'SoccerNetWindowDataset',
-           'LoadHighlightFeatures', 'PackHighlightInputs']
-from .tvsum import TVSumDataset  # noqa: E402
-from .youtube import YouTubeHighlightsDataset  # noqa: E402
+__all__ = [
+    'highlight_collate', 'make_hotstar_demo', 'HotstarHighlightDataset', 'QVHighlightsDataset', 'SoccerNetWindowDataset',
+    'TVSumDataset', 'YouTubeHighlightsDataset', 'LoadHighlightFeatures', 'PackHighlightInputs', 'PackSoccerInputs'
+]

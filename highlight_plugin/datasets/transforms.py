@@ -64,7 +64,7 @@ class PackHighlightInputs(BaseTransform):
 
     def __init__(self, meta_keys=('sample_idx', 'num_clips', 'clip_len', 'duration', 'qid', 'vid', 'query_text',
                                   'relevant_windows', 'relevant_clip_ids', 'saliency_scores', 'content_id',
-                                  'start', 'end', 'label', 'rating', 'row')):
+                                  'start', 'end', 'label', 'rating', 'row', 'domain', 'annotations')):
         self.meta_keys = meta_keys
 
     def transform(self, results):
