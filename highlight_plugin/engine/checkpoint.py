@@ -12,29 +12,28 @@ Why this module exists (mmengine 0.10.7 with torch >= 2.6):
   model, mmengine's signature) always pass ``weights_only=True`` (an explicit argument
   also wins over ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``) and turns every failure
   (missing, truncated, unsafe) into a one-line :class:`CheckpointError`.
-* :func:`atomic_write` writes through a temporary file in the same directory and
+* :func:`~.fileio.atomic_write` writes through a temporary file in the same directory and
   ``os.replace``-s it, so a process killed while saving never leaves a truncated
   file (or a half-written ``last_checkpoint`` pointer) behind.
 
 :class:`~highlight_plugin.engine.runner.HighlightRunner` wires these into the
 runner; the functions are also the Python API for loading a checkpoint by hand.
 """
-import contextlib
 import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 import warnings
 import zipfile
 from collections import OrderedDict
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
 from .errors import CheckpointError
+from .fileio import atomic_write
 
 # Key marking a dict that stands for a non-plain object (see to_plain/from_plain).
 _TAG = '__highlight_plain__'
@@ -145,35 +144,6 @@ def _unsafe_globals(filename: str) -> list:
         return torch.serialization.get_unsafe_globals_in_checkpoint(filename)
     except Exception:  # legacy format or unreadable: the caller reports the load error
         return []
-
-
-@contextlib.contextmanager
-def atomic_write(path: str, mode: str = 'wb') -> Iterator[Any]:
-    """Open a temporary file beside ``path``; on success fsync and ``os.replace`` it.
-
-    On an exception (or a kill) the destination keeps its previous content; the
-    temporary ``.<name>.tmp*`` file is removed on exceptions.
-    """
-    dirname = osp.dirname(osp.abspath(path))
-    os.makedirs(dirname, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=dirname)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
-    try:
-        with os.fdopen(fd, mode) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def save_checkpoint(checkpoint: dict, filename: str) -> None:

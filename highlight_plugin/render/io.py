@@ -1,21 +1,12 @@
-"""Atomic file writes: a reader never sees a half-written output."""
+"""Text and JSON outputs, written atomically."""
 import json
-import os
-import os.path as osp
-import tempfile
+
+from ..engine.fileio import atomic_write
 
 
 def atomic_write_text(path, text):
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=directory)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(path, 'w', encoding='utf-8') as fh:
+        fh.write(text)
     return path
 
 

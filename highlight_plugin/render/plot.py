@@ -1,9 +1,7 @@
 """The saliency curve of a video with its chosen segments shaded."""
-import os
-import os.path as osp
-import tempfile
-
 import numpy as np
+
+from ..engine.fileio import atomic_path
 
 
 def plot_saliency(scores, clip_len, segments, out_path, title=None):
@@ -25,13 +23,9 @@ def plot_saliency(scores, clip_len, segments, out_path, title=None):
         ax.set_title(title, fontsize=10, pad=14)
     ax.legend(loc='upper right', fontsize=8)
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.png', dir=osp.dirname(osp.abspath(out_path)))
-    os.close(fd)
     try:
-        fig.savefig(tmp)
-        os.replace(tmp, out_path)
+        with atomic_path(out_path) as tmp:
+            fig.savefig(tmp, format='png')
     finally:
         plt.close(fig)
-        if osp.exists(tmp):
-            os.remove(tmp)
     return out_path

@@ -28,7 +28,7 @@ def test_cut_vertical_and_concat(video, tmp_path):
     assert (probe(c).width, probe(c).height) == (1080, 1920)
     reel = concat_clips([a, str(tmp_path / 'a.mp4')], str(tmp_path / 'reel.mp4'))
     assert probe(reel).duration == pytest.approx(4.0, abs=0.2)
-    assert not list(tmp_path.glob('.tmp-*'))
+    assert not list(tmp_path.glob('.*.tmp*'))
 
 
 def test_bad_video_names_the_output(tmp_path):
@@ -36,7 +36,7 @@ def test_bad_video_names_the_output(tmp_path):
     bad.write_bytes(b'not a video')
     with pytest.raises(Exception, match='out.mp4'):
         cut_clip(bad, 0, 1, str(tmp_path / 'out.mp4'))
-    assert not (tmp_path / 'out.mp4').exists() and not list(tmp_path.glob('.tmp-*'))
+    assert not (tmp_path / 'out.mp4').exists() and not list(tmp_path.glob('.*.tmp*'))
 
 
 def test_exports_plot_and_report(video, tmp_path):

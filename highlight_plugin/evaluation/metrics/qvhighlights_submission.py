@@ -1,13 +1,12 @@
 """Writes predictions as an official QVHighlights submission file."""
 import json
-import os
-import tempfile
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmaction.registry import METRICS
 
+from ...engine.fileio import atomic_write
 from .utils import to_numpy, unique_by
 
 
@@ -49,16 +48,8 @@ class QVHighlightsSubmission(BaseMetric):
     def compute_metrics(self, results):
         results = sorted(unique_by(results, 'qid'), key=lambda r: r['sample_idx'])
         entries = [r['entry'] for r in results]
-        out_dir = os.path.dirname(os.path.abspath(self.out_file))
-        os.makedirs(out_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix='.submission-', suffix='.tmp')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                f.write('\n'.join(json.dumps(e) for e in entries))
-            os.replace(tmp, self.out_file)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_write(self.out_file, 'w') as f:
+            f.write('\n'.join(json.dumps(e) for e in entries))
         MMLogger.get_current_instance().info(
             f'QVHighlightsSubmission: wrote {len(entries)} predictions to {self.out_file}')
         return {}

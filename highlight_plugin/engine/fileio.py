@@ -1,0 +1,44 @@
+"""Atomic file writes: a reader (or a rerun that skips finished work) never sees a half-written file.
+
+Everything is written to a temporary name in the destination's folder and renamed over it when complete; on an
+error the temporary file is removed and the destination keeps its previous content. Standard library only.
+"""
+import contextlib
+import os
+import os.path as osp
+import tempfile
+from typing import IO, Any, Iterator
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_path(path: str) -> Iterator[str]:
+    """A temporary path beside ``path`` (same suffix) for writers that take a file name (ffmpeg, matplotlib);
+    renamed to ``path`` when the block ends without an exception."""
+    dirname = osp.dirname(osp.abspath(path))
+    os.makedirs(dirname, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp' + osp.splitext(path)[1],
+                               dir=dirname)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str, mode: str = 'wb', **open_kwargs) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success flush, fsync and rename it over ``path``."""
+    with atomic_path(path) as tmp:
+        with open(tmp, mode, **open_kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
