@@ -21,8 +21,10 @@ from .dropout import drop_mask, scaled_linear
 
 
 def _masked(x, p):
-    """Dropout without its ``1 / (1 - p)`` scale (folded into a neighbouring linear layer)."""
-    return x.masked_fill(drop_mask(x.shape, p, x.device), 0)
+    """Dropout without its ``1 / (1 - p)`` scale (folded into a neighbouring linear layer).
+
+    ``torch.where`` is one pass forward and backward (``masked_fill`` clones, then fills)."""
+    return torch.where(drop_mask(x.shape, p, x.device), 0.0, x)
 
 
 class MultiHeadAttention(nn.Module):
@@ -52,21 +54,25 @@ class MultiHeadAttention(nn.Module):
         v = v if v is not None else (k if k is not None else q)
         k = q if k is None else k
         b, tq, _ = q.shape
+        training = self.training and self.p > 0
+        # training: the 1/sqrt(d) logit scale goes into the query projection (a weight-sized
+        # product instead of a logit-sized one); eval: the fused kernel applies it
+        q_scale = 1.0 / math.sqrt(self.dims // self.heads) if training else 1.0
         if k is q:  # self-attention: one product for both projections
-            w = torch.cat((self.q.weight, self.k.weight))
-            bias = torch.cat((self.q.bias, self.k.bias))
+            w = torch.cat((self.q.weight * q_scale, self.k.weight))
+            bias = torch.cat((self.q.bias * q_scale, self.k.bias))
             qh, kh = F.linear(q, w, bias).chunk(2, dim=-1)
         else:
-            qh, kh = self.q(q), self.k(k)
+            qh, kh = scaled_linear(q, self.q, q_scale, q_scale), self.k(k)
         qh, kh, vh = self._split(qh), self._split(kh), self._split(self.v(v))
         attn_mask = None if mask is None else mask[:, None, None, :]
-        if not (self.training and self.p > 0):
+        if not training:
             out = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=attn_mask)
             return self.m(out.transpose(1, 2).reshape(b, tq, self.dims))
         # Training: explicit probabilities (PyTorch's CPU kernel with dropout_p > 0 is slower).
         # Both dropout scales go into the output projection:
         # m(drop(P) V) dropped = mask * ((s^2 W_m)(mask' * P) V + s b_m), s = 1 / (1 - p).
-        logits = qh @ kh.transpose(-2, -1) * (1.0 / math.sqrt(qh.size(-1)))
+        logits = qh @ kh.transpose(-2, -1)
         if attn_mask is not None:
             logits = logits.masked_fill(~attn_mask, float('-inf'))
         out = _masked(logits.softmax(-1), self.p) @ vh

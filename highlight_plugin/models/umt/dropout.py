@@ -48,7 +48,7 @@ def dropout(x, p, training=True):
         return x
     if p == 1:
         return x * 0
-    return x.masked_fill(drop_mask(x.shape, p, x.device), 0).mul_(1.0 / (1.0 - p))
+    return torch.where(drop_mask(x.shape, p, x.device), 0.0, x).mul_(1.0 / (1.0 - p))
 
 
 def scaled_linear(x, linear, scale=1.0, bias_scale=1.0):
@@ -71,4 +71,4 @@ def input_dropout_linear(x, linear, p, training=True):
         return linear(x)
     if p == 1:
         return linear(x * 0)
-    return scaled_linear(x.masked_fill(drop_mask(x.shape, p, x.device), 0), linear, 1 / (1 - p))
+    return scaled_linear(torch.where(drop_mask(x.shape, p, x.device), 0.0, x), linear, 1 / (1 - p))
