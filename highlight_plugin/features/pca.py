@@ -8,9 +8,39 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
+from tqdm import tqdm
 
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
 from .layouts import save_array
+
+
+class MomentAccumulator:
+    """Running count, sum and sum of outer products of feature rows (float64), so a PCA is
+    fitted on every row of every training video in O(D^2) memory."""
+
+    def __init__(self):
+        self.n, self.sum, self.outer = 0, None, None
+
+    def update(self, x: np.ndarray):
+        x = np.asarray(x, np.float64)
+        if self.sum is None:
+            self.sum, self.outer = np.zeros(x.shape[1]), np.zeros((x.shape[1], x.shape[1]))
+        self.n += len(x)
+        self.sum += x.sum(0)
+        self.outer += x.T @ x
+
+    def pca(self, n_components: int = 512) -> 'PCA':
+        """Principal axes of the covariance, largest variance first; each axis signed so its
+        largest-magnitude coefficient is positive (deterministic, like scikit-learn's)."""
+        if self.n <= n_components:
+            raise DataError(f'PCA to {n_components} dimensions needs more than {n_components} feature rows, '
+                            f'got {self.n}; extract more training videos')
+        mean = self.sum / self.n
+        cov = (self.outer - self.n * np.outer(mean, mean)) / (self.n - 1)
+        values, vectors = np.linalg.eigh(cov)
+        components = vectors[:, np.argsort(values)[::-1][:n_components]].T
+        signs = np.sign(components[np.arange(n_components), np.abs(components).argmax(1)])
+        return PCA(mean, components * signs[:, None])
 
 
 class PCA:
@@ -30,14 +60,11 @@ class PCA:
         return self.components.shape[0]
 
     @classmethod
-    def fit(cls, features: np.ndarray, n_components: int = 512, seed: int = 0) -> 'PCA':
-        """Fit on ``(N, D)`` features (N >= n_components)."""
-        from sklearn.decomposition import PCA as SkPCA
-        if len(features) < n_components:
-            raise DataError(f'PCA needs at least {n_components} feature rows, got {len(features)}; '
-                            f'extract more training videos')
-        sk = SkPCA(n_components, random_state=seed).fit(np.asarray(features, np.float64))
-        return cls(sk.mean_, sk.components_)
+    def fit(cls, features: np.ndarray, n_components: int = 512) -> 'PCA':
+        """Fit on ``(N, D)`` features (see :class:`MomentAccumulator` for streaming)."""
+        acc = MomentAccumulator()
+        acc.update(features)
+        return acc.pca(n_components)
 
     @classmethod
     def load(cls, path: str) -> 'PCA':
@@ -68,11 +95,10 @@ class PCA:
 
 
 def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 512,
-                      max_rows: int = 200_000, device: str = 'cpu', checkpoint: Optional[str] = None,
-                      random_init: bool = False, batch_size: int = 32, clip_len: float = 0.5,
-                      seed: int = 0, extractor=None) -> PCA:
-    """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on at
-    most ``max_rows`` rows (evenly subsampled per video) and save it to ``out_path``.
+                      device: str = 'cpu', checkpoint: Optional[str] = None, random_init: bool = False,
+                      batch_size: int = 32, clip_len: float = 0.5, extractor=None) -> PCA:
+    """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on all
+    their rows (streaming moments) and save it to ``out_path``.
     ``extractor``: an already built :class:`ResNetExtractor` without PCA (else one is built)."""
     from .pipeline import extract
     from .resnet import ResNetExtractor
@@ -83,12 +109,9 @@ def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 
     ex = extractor or ResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint)
     if ex.pca is not None:
         raise ConfigError('fit the PCA on raw features: the extractor already applies a PCA')
-    per_video = max(1, max_rows // max(1, len(videos)))
-    rows = []
-    for v in videos:
-        feats = extract(str(v), dict(resnet=ex)).features['resnet']
-        step = max(1, int(np.ceil(len(feats) / per_video)))
-        rows.append(feats[::step])
-    pca = PCA.fit(np.concatenate(rows), n_components, seed)
+    acc = MomentAccumulator()
+    for v in tqdm(videos, desc='PCA videos', unit='video'):
+        acc.update(extract(str(v), dict(resnet=ex)).features['resnet'])
+    pca = acc.pca(n_components)
     pca.save(out_path)
     return pca

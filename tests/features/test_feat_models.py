@@ -56,6 +56,10 @@ def test_resnet_pca_fit_once_and_reapply(media_dir, tmp_path, resnet):
     out = extract(str(media_dir / 'good.mp4'), dict(resnet=reduced)).features['resnet']
     loaded = PCA.load(str(path))
     np.testing.assert_allclose(out, (raw - loaded.mean) @ loaded.components.T, rtol=1e-4, atol=1e-4)
+    # the streaming fit equals an SVD of the stacked rows (up to each axis' sign)
+    x = np.random.default_rng(0).standard_normal((50, 6)) @ np.diag([5, 4, 3, 2, 1, 0.5])
+    _, _, vt = np.linalg.svd(x - x.mean(0))
+    np.testing.assert_allclose(np.abs(PCA.fit(x, 3).components), np.abs(vt[:3]), atol=1e-8)
     with pytest.raises(CheckpointError, match='--fit-pca'):
         PCA.load(str(tmp_path / 'missing.npz'))
     with pytest.raises(ConfigError, match='--pca'):
