@@ -84,6 +84,7 @@ def make_train_config(config: str, work_dir=None, resume=None, amp=False, no_val
                               'in the config')
         cfg.auto_scale_lr.enable = True
     randomness = dict(cfg.get('randomness') or {})
+    randomness.setdefault('seed', None)  # None: mmengine draws one (and logs it), as the original UMT does
     if seed is not None:
         randomness['seed'] = seed
     if diff_rank_seed:
