@@ -27,7 +27,9 @@ def parse_args(argv=None):
                    '(default per layout: qvhighlights 2; hotstar CLIP 1, PANNs 2; soccernet 0.5)')
     p.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
     p.add_argument('--batch-size', type=int, default=32, help='rows per forward pass')
-    p.add_argument('--workers', type=int, default=0, help='ffmpeg decoder threads (0: automatic)')
+    p.add_argument('--workers', type=int, default=0, help='decoder threads (0: automatic)')
+    p.add_argument('--decoder', default='ffmpeg', choices=['ffmpeg', 'decord'],
+                   help='video decoder: ffmpeg (one sequential pass, faster) or decord')
     p.add_argument('--threads', type=int, help='torch CPU threads (default: torch default)')
     p.add_argument('--clip-model', default='ViT-B-32', help='open_clip model name')
     # checkpoints: a local file, an http(s) URL (downloaded once into the torch hub cache), or 'none'
@@ -93,7 +95,8 @@ def main(argv=None):
                                       checkpoints, args.random_init, options)
         langs = [s.strip() for s in args.audio_language.split(',')] if args.audio_language else None
         counts = run_extraction(videos, args.out_dir, layout, extractors, args.overwrite, langs,
-                                args.workers, rank, world, progress=not args.no_progress)
+                                args.workers, rank, world, progress=not args.no_progress,
+                                backend=args.decoder)
         print(f'[rank {rank}/{world}] videos: {counts["done"]} done, {counts["skipped"]} skipped, '
               f'{counts["failed"]} failed' + (f' (see {args.out_dir}/failures.jsonl)' if counts['failed'] else ''))
         if args.queries:

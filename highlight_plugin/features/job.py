@@ -74,8 +74,10 @@ def _append_jsonl(path: Path, record: dict):
 def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: Layout,
                    extractors: Mapping[str, BaseExtractor], overwrite: bool = False,
                    audio_languages: Optional[Sequence[str]] = None, decode_threads: int = 0,
-                   rank: int = 0, world_size: int = 1, progress: bool = True) -> Dict[str, int]:
-    """Extract and write the features of ``videos`` (see module doc).
+                   rank: int = 0, world_size: int = 1, progress: bool = True,
+                   backend: str = 'ffmpeg') -> Dict[str, int]:
+    """Extract and write the features of ``videos`` (see module doc); ``backend`` is the
+    video decoder of :func:`extract` ('ffmpeg' or 'decord').
 
     Returns:
         counts ``dict(done=, skipped=, failed=)`` for this process.
@@ -105,7 +107,8 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
             with tqdm(total=total or None, desc=fields['vid'][:30], unit='clip', leave=False,
                       disable=not progress, position=1) as clips:
                 result = extract(str(video), extractors, langs, layout.drop_partial,
-                                 decode_threads=decode_threads, on_rows=clips.update, info=info)
+                                 decode_threads=decode_threads, on_rows=clips.update, info=info,
+                                 backend=backend)
             n = min(len(f) for f in result.features.values())
             for name, feats in result.features.items():
                 layout.write(out_dir, name, fields, feats[:n] if layout.same_length else feats)

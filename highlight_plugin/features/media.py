@@ -4,17 +4,20 @@ Everything streams: video frames and audio samples are read from an ffmpeg pipe 
 bounded chunks, so memory does not grow with the length of the video. ffmpeg applies the
 rotation metadata (autorotate), follows the real timestamps (variable frame rate) and
 resizes in the decoder, which is much cheaper than resizing decoded full-size frames.
+
+:func:`read_frames_decord` is an alternative frame reader on decord (random access by
+frame index) with the same output contract; :func:`frame_reader` picks one by name.
 """
 import queue
 import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
-from highlight_plugin.engine.errors import DataError
+from highlight_plugin.engine.errors import ConfigError, DataError
 
 
 def ffmpeg_exe() -> str:
@@ -37,14 +40,24 @@ class MediaInfo:
     path: str
     duration: Optional[float]
     has_video: bool
-    width: int = 0
+    width: int = 0  # coded size of the first video stream, before rotation
     height: int = 0
     audio: List[AudioStream] = field(default_factory=list)
+    rotation: int = 0  # display rotation of the video, degrees counter-clockwise in [0, 360)
+    time_base: Optional[int] = None  # ticks per second of the video timestamps (ffmpeg's tbn)
+
+    @property
+    def display_size(self):
+        """``(width, height)`` as shown, i.e. after the rotation ffmpeg applies."""
+        turned = self.rotation % 180 == 90
+        return (self.height, self.width) if turned else (self.width, self.height)
 
 
 _DURATION = re.compile(r'Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)')
 _STREAM = re.compile(r'Stream #\d+:\d+(?:\[\w+\])?(?:\((\w+)\))?: (Video|Audio|Subtitle|Data)(.*)')
 _SIZE = re.compile(r', (\d{2,5})x(\d{2,5})[ ,]')
+_TBN = re.compile(r', (\d+(?:\.\d+)?)(k?) tbn')
+_ROTATION = re.compile(r'display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees', re.IGNORECASE)
 
 
 def probe(path: str) -> MediaInfo:
@@ -62,12 +75,22 @@ def probe(path: str) -> MediaInfo:
         h, mi, s = m.groups()
         duration = int(h) * 3600 + int(mi) * 60 + float(s)
     info = MediaInfo(str(path), duration, has_video=False)
-    for lang, kind, rest in _STREAM.findall(text):
+    streams = list(_STREAM.finditer(text))
+    for i, m in enumerate(streams):
+        lang, kind, rest = m.groups()
         if kind == 'Video' and not info.has_video and 'attached pic' not in rest:
             info.has_video = True
             size = _SIZE.search(rest + ' ')
             if size:
                 info.width, info.height = int(size.group(1)), int(size.group(2))
+            tbn = _TBN.search(rest)
+            if tbn:
+                info.time_base = round(float(tbn.group(1)) * (1000 if tbn.group(2) else 1))
+            # side data printed below the stream line, up to the next stream
+            block = text[m.end():streams[i + 1].start() if i + 1 < len(streams) else len(text)]
+            rot = _ROTATION.search(block)
+            if rot:
+                info.rotation = round(float(rot.group(1))) % 360
         elif kind == 'Audio':
             lang = None if lang in (None, '', 'und') else lang.lower()
             info.audio.append(AudioStream(len(info.audio), lang, '(default)' in rest))
@@ -186,6 +209,108 @@ def read_frames(path: str, fps: float, size: int, chunk: int = 32, crop: bool = 
         n = len(buf) // frame_bytes
         if n:
             yield np.frombuffer(buf[:n * frame_bytes], np.uint8).reshape(n, size, size, 3)
+
+
+def scaled_size(width: int, height: int, size: int, crop: bool = True):
+    """``(w, h)`` of a ``width`` x ``height`` frame resized as :func:`read_frames` does
+    before its centre crop (ffmpeg's ``force_original_aspect_ratio=increase`` rounding)."""
+    if not crop:
+        return size, size
+    rescale = lambda a, b, c: (a * b + c // 2) // c  # noqa: E731 - libavutil's av_rescale
+    return max(size, rescale(size, width, height)), max(size, rescale(size, height, width))
+
+
+def clip_centre_indices(starts: np.ndarray, end: float, fps: float,
+                        time_base: Optional[int] = None) -> np.ndarray:
+    """Index of the frame on screen at each time ``(k + 0.5) / fps`` before ``end``, as
+    the filters of :func:`read_frames` choose it.
+
+    ``starts`` are the sorted presentation times (s) of the frames, ``end`` the end of the
+    last one. With the stream ``time_base`` (ticks per second) the rule is ffmpeg's: a
+    frame starting less than one tick after a centre is already on screen (setpts
+    truncates, fps rounds up); without it, only float noise (1 us) is tolerated.
+    """
+    t = np.asarray(starts, np.float64) - starts[0]
+    n = max(0, int(np.ceil((end - starts[0]) * fps - 0.5 - 1e-9)))
+    k = np.arange(n)
+    if time_base:
+        ticks = np.round(t * time_base)  # decord's float32 seconds back to integer ticks
+        shift = 0.5 / fps * time_base
+        bound = shift + np.floor(k * (time_base / fps) + 1e-7) + 1  # first tick off screen
+        return np.searchsorted(ticks, bound, side='left') - 1
+    return np.searchsorted(t, (k + 0.5) / fps + 1e-6, side='right') - 1
+
+
+def _decord_pads_rows(width: int) -> bool:
+    """decord 0.6.0 returns an RGB frame without copying when its row stride (width padded
+    to 32 pixels, x 3 bytes) is a multiple of the width, and then takes the padding for
+    extra channels: ``(h, w, 4)`` arrays from ``vr[i]`` and a failing ``get_batch``. Only
+    widths <= 96 are affected (1, 2, 3, 4, 6, 8, 12, 16, 24, 48, 72)."""
+    padded = -(-width // 32) * 32
+    return padded != width and 3 * padded % width == 0
+
+
+def read_frames_decord(path: str, fps: float, size: int, chunk: int = 32, crop: bool = True,
+                       threads: int = 0, info: Optional[MediaInfo] = None) -> Iterator[np.ndarray]:
+    """:func:`read_frames` on decord: the same frames (the one on screen at each clip
+    centre, same count), the same geometry and chunks of ``(n <= chunk, size, size, 3)``
+    uint8 RGB.
+
+    decord indexes the whole file once at open time (packets, not pixels), then each
+    chunk is one ``get_batch`` of its frame indices, resized by decord's scaler to the
+    size ffmpeg's ``scale`` gives and centre-cropped here. decord rotates by 90/180/270
+    degrees like ffmpeg. Differences: decord's scaler is bilinear where :func:`read_frames`
+    uses bicubic (a few intensity levels apart), other rotation angles are refused, and
+    decord decodes the frames between two requested ones anyway, so on sequential reads
+    it is slower than the single ffmpeg pass.
+
+    Raises:
+        DataError: decord cannot open or decode the file, or its timestamps are unusable
+            (the message names the file).
+    """
+    import decord
+    info = info or probe(path)
+    if not info.has_video:
+        raise DataError(f'{path}: no video stream')
+    if info.rotation % 90:
+        raise DataError(f'{path}: display rotation {info.rotation} degrees is not supported by '
+                        f'decord (use the ffmpeg backend)')
+    width, height = scaled_size(*info.display_size, size, crop)
+    x0, y0 = round((width - size) / 2), round((height - size) / 2)  # ffmpeg crop's lrint(): half to even
+    try:
+        reader = decord.VideoReader(str(path), width=width, height=height, num_threads=threads)
+        times = reader.get_frame_timestamp(range(len(reader)))
+    except (decord.DECORDError, RuntimeError) as e:
+        raise DataError(f'{path}: decord cannot read this file ({_first_line(e)})') from e
+    if not len(times) or not np.isfinite(times).all() or times.min() < -1e6:
+        raise DataError(f'{path}: decord finds no usable frame timestamps (use the ffmpeg backend)')
+    indices = clip_centre_indices(times[:, 0], float(times[-1, 1]), float(fps), info.time_base)
+    for i in range(0, len(indices), chunk):
+        batch = indices[i:i + chunk].tolist()
+        try:
+            if _decord_pads_rows(width):  # one frame at a time, padding dropped
+                frames = np.stack([reader[j].asnumpy().reshape(height, -1)[:, :width * 3]
+                                   .reshape(height, width, 3) for j in batch])
+            else:
+                frames = reader.get_batch(batch).asnumpy()
+        except (decord.DECORDError, RuntimeError) as e:
+            raise DataError(f'{path}: decord failed at frame {batch[0]} ({_first_line(e)})') from e
+        yield np.ascontiguousarray(frames[:, y0:y0 + size, x0:x0 + size]) if crop else frames
+
+
+def _first_line(error: Exception) -> str:
+    lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+FRAME_READERS = dict(ffmpeg=read_frames, decord=read_frames_decord)
+
+
+def frame_reader(backend: str) -> Callable[..., Iterator[np.ndarray]]:
+    """The frame reader named ``backend`` ('ffmpeg' or 'decord'); same arguments and output."""
+    if backend not in FRAME_READERS:
+        raise ConfigError(f'unknown video decoder backend {backend!r} (choose from {sorted(FRAME_READERS)})')
+    return FRAME_READERS[backend]
 
 
 def read_audio(path: str, sample_rate: int, stream: Optional[AudioStream] = None,

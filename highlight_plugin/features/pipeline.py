@@ -15,7 +15,7 @@ import numpy as np
 
 from highlight_plugin.engine.errors import DataError
 from .base import AudioSpec, BaseExtractor, FrameSpec
-from .media import AudioStream, MediaInfo, probe, read_audio, read_frames, select_audio_stream
+from .media import AudioStream, MediaInfo, frame_reader, probe, read_audio, select_audio_stream
 
 
 @dataclass
@@ -84,8 +84,8 @@ def expected_rows(duration: Optional[float], clip_len: float) -> int:
 
 def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages: Sequence[str] = (),
             drop_partial: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0,
-            on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None
-            ) -> VideoFeatures:
+            on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None,
+            backend: str = 'ffmpeg') -> VideoFeatures:
     """Features of one video.
 
     Args:
@@ -99,6 +99,8 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
         decode_threads: ffmpeg decoder threads (0: ffmpeg's choice).
         on_rows: progress callback, called with the number of rows just computed.
         info: the result of :func:`probe` when the caller has it already.
+        backend: video decoder, 'ffmpeg' (one sequential pass, the faster) or 'decord'
+            (see :func:`~highlight_plugin.features.media.read_frames_decord`).
 
     Returns:
         VideoFeatures with ``features[name]`` of shape ``(T_name, dim)`` float32.
@@ -106,7 +108,9 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     Raises:
         DataError: unreadable file, no video/audio stream where one is needed, or a
             video too short to give one row.
+        ConfigError: unknown ``backend``.
     """
+    read_frames = frame_reader(backend)
     info = info or probe(video)
     groups = defaultdict(list)
     for name, ex in extractors.items():
@@ -139,7 +143,7 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
                 for n in groups[spec]:
                     batchers[n].push(units)
     except DataError as e:
-        raise DataError(f'{video}: {e}') from e
+        raise DataError(str(e) if str(e).startswith(f'{video}:') else f'{video}: {e}') from e
     finally:
         for source in sources.values():
             source.close()  # stops its ffmpeg
