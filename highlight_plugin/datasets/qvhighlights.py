@@ -82,9 +82,10 @@ class QVHighlightsDataset(BaseDataset):
         records = read_jsonl(self.ann_file)
         if not records:
             raise DataError(f'{self.ann_file}: no samples')
-        for name in (*self.video_features, *self.audio_features, *([self.query_feature] or [])):
-            folder = self.data_prefix.get(name) if name else None
-            if name and folder is not None and not osp.isdir(folder):
+        names = (*self.video_features, *self.audio_features, *([self.query_feature] if self.query_feature else []))
+        for name in names:
+            folder = self.data_prefix.get(name)
+            if folder is not None and not osp.isdir(folder):
                 raise DataError(f'feature folder not found: {folder} (data_prefix.{name})')
         return [self._parse(lineno, rec) for lineno, rec in records]
 
