@@ -29,7 +29,8 @@ def parse_args(argv=None):
     p.add_argument('--batch-size', type=int, default=32, help='rows per forward pass')
     p.add_argument('--workers', type=int, default=0, help='decoder threads (0: automatic)')
     p.add_argument('--decoder', default='ffmpeg', choices=['ffmpeg', 'decord'],
-                   help='video decoder: ffmpeg (one sequential pass, faster) or decord')
+                   help='video decoder: ffmpeg (one sequential pass decoding ahead, bicubic resize) '
+                   'or decord (bilinear resize); same frames and geometry')
     p.add_argument('--threads', type=int, help='torch CPU threads (default: torch default)')
     p.add_argument('--clip-model', default='ViT-B-32', help='open_clip model name')
     # checkpoints: a local file, an http(s) URL (downloaded once into the torch hub cache), or 'none'

@@ -260,9 +260,12 @@ def read_frames_decord(path: str, fps: float, size: int, chunk: int = 32, crop: 
     chunk is one ``get_batch`` of its frame indices, resized by decord's scaler to the
     size ffmpeg's ``scale`` gives and centre-cropped here. decord rotates by 90/180/270
     degrees like ffmpeg. Differences: decord's scaler is bilinear where :func:`read_frames`
-    uses bicubic (a few intensity levels apart), other rotation angles are refused, and
-    decord decodes the frames between two requested ones anyway, so on sequential reads
-    it is slower than the single ffmpeg pass.
+    uses bicubic (a few intensity levels apart), other rotation angles and mirrored
+    display matrices are not applied like ffmpeg does (the former refused), and decoding
+    runs in the caller's thread when a chunk is asked for (the ffmpeg reader decodes
+    ahead in its own process). decord still decodes every frame between two requested
+    ones, so it is about as fast as ffmpeg for sparse clip centres and slower for dense
+    sampling.
 
     Raises:
         DataError: decord cannot open or decode the file, or its timestamps are unusable
