@@ -89,7 +89,7 @@ def main(argv=None):
             from highlight_plugin.features.pca import fit_pca_on_videos
             fit_pca_on_videos([v for v, _ in videos], args.pca, device=args.device,
                               checkpoint=checkpoints['resnet'], random_init=args.random_init,
-                              batch_size=args.batch_size)
+                              batch_size=args.batch_size, backend=args.decoder)
             print(f'PCA saved to {args.pca}')
             return 0
         extractors = build_extractors(layout, features, args.clip_len, args.device, args.batch_size,

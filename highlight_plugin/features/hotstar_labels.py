@@ -8,16 +8,15 @@ columns (``"4 - Good"``). Output columns ``content_id, start, end, label, rating
 :func:`~highlight_plugin.datasets.hotstar.split_titles`, so both agree).
 """
 import csv
-import os
 import os.path as osp
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 from highlight_plugin.datasets.feature_io import array_length
 from highlight_plugin.datasets.hotstar import AUDIO_REPEAT, LABEL_COLUMNS, POSITIVE_RATING, split_titles
 from highlight_plugin.engine.errors import DataError
+from highlight_plugin.engine.fileio import atomic_write
 
 _TIME = re.compile(r'^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d*)?)\s*$')
 
@@ -145,14 +144,10 @@ def prepare_hotstar(raw_csv: str, out_csv: str, feature_dir: Optional[str] = Non
     report.train_titles, report.positives = len(train), sum(r['label'] for r in rows)
     if feature_dir:
         report.mismatches = check_features(rows, feature_dir)
-    out_dir = osp.dirname(osp.abspath(out_csv))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.labels.', suffix='.tmp', dir=out_dir)
-    with os.fdopen(fd, 'w', newline='', encoding='utf-8') as fh:
+    with atomic_write(out_csv, 'w', newline='', encoding='utf-8') as fh:
         writer = csv.writer(fh)
         writer.writerow(LABEL_COLUMNS)
         for r in rows:
             writer.writerow([r['content_id'], r['start'], r['end'], r['label'], r['rating'],
                              r['content_id'] in train])
-    os.replace(tmp, out_csv)
     return report

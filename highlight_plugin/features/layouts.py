@@ -5,8 +5,6 @@ SoccerNet §7.2. Every file is written atomically (temporary file in the same di
 then ``os.replace``), so a file that exists is complete and a rerun can skip it.
 """
 import io
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -14,6 +12,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from highlight_plugin.engine.errors import ConfigError
+from highlight_plugin.engine.fileio import atomic_write
 
 
 @dataclass(frozen=True)
@@ -85,17 +84,8 @@ def save_array(path: Path, array=None, key: Optional[str] = None, arrays: Option
         np.save(buf, array)
     else:
         np.savez(buf, **{key: array})
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(buf.getbuffer())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(str(path)) as f:
+        f.write(buf.getbuffer())
 
 
 LAYOUTS = {

@@ -96,10 +96,12 @@ class PCA:
 
 def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 512,
                       device: str = 'cpu', checkpoint: Optional[str] = None, random_init: bool = False,
-                      batch_size: int = 32, clip_len: float = 0.5, extractor=None) -> PCA:
+                      batch_size: int = 32, clip_len: float = 0.5, extractor=None,
+                      backend: str = 'ffmpeg') -> PCA:
     """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on all
     their rows (streaming moments) and save it to ``out_path``.
-    ``extractor``: an already built :class:`ResNetExtractor` without PCA (else one is built)."""
+    ``extractor``: an already built :class:`ResNetExtractor` without PCA (else one is built);
+    ``backend``: the frame decoder ('ffmpeg' or 'decord')."""
     from .pipeline import extract
     from .resnet import ResNetExtractor
     if not out_path:
@@ -111,7 +113,7 @@ def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 
         raise ConfigError('fit the PCA on raw features: the extractor already applies a PCA')
     acc = MomentAccumulator()
     for v in tqdm(videos, desc='PCA videos', unit='video'):
-        acc.update(extract(str(v), dict(resnet=ex)).features['resnet'])
+        acc.update(extract(str(v), dict(resnet=ex), backend=backend).features['resnet'])
     pca = acc.pca(n_components)
     pca.save(out_path)
     return pca
