@@ -77,6 +77,32 @@ class BaseExtractor:
         return f'{type(self).__name__}(clip_len={self.clip_len}, device={self.device})'
 
 
+class CentreFrameExtractor(BaseExtractor):
+    """An image network applied to the one frame at the centre of each clip.
+
+    Subclasses build ``self.model``, then call :meth:`set_input` with the square input size and the
+    per-channel normalisation (in [0, 1] units) their network was trained with.
+    """
+
+    def set_input(self, size: int, mean, std):
+        self.size = int(size)
+        self.mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255
+        self.std = torch.tensor(std, device=self.device).view(1, 3, 1, 1) * 255
+
+    @property
+    def spec(self):
+        return FrameSpec(fps=1.0 / self.clip_len, size=self.size)
+
+    @property
+    def units_per_row(self):
+        return 1
+
+    def normalised(self, rows: np.ndarray) -> torch.Tensor:
+        """(B, 1, H, W, 3) uint8 frames -> (B, 3, H, W) normalised float tensor."""
+        x = torch.from_numpy(np.ascontiguousarray(rows[:, 0])).to(self.device)
+        return (x.permute(0, 3, 1, 2).float() - self.mean) / self.std
+
+
 def resolve_checkpoint(path: str) -> Path:
     """A local path as is; an ``http(s)://`` URL is downloaded once (explicitly asked for)
     into torch's hub cache (``$TORCH_HOME/hub/checkpoints``) and that file returned."""

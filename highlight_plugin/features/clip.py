@@ -2,11 +2,10 @@
 from pathlib import Path
 from typing import List, Optional
 
-import numpy as np
 import torch
 
 from highlight_plugin.engine.errors import CheckpointError
-from .base import EXTRACTORS, BaseExtractor, FrameSpec, load_weights
+from .base import EXTRACTORS, CentreFrameExtractor, load_weights
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -39,7 +38,7 @@ def build_clip(model_name: str = 'ViT-B-32', checkpoint: Optional[str] = None):
 
 
 @EXTRACTORS.register_module()
-class CLIPExtractor(BaseExtractor):
+class CLIPExtractor(CentreFrameExtractor):
     """CLIP image embeddings (after the projection, not normalised) of the frame at the
     centre of each clip, centre-cropped to the model's input size."""
     name = 'clip'
@@ -48,25 +47,13 @@ class CLIPExtractor(BaseExtractor):
                  model_name: str = 'ViT-B-32', checkpoint: Optional[str] = None, model=None):
         super().__init__(clip_len, device, batch_size)
         self.model = (model or build_clip(model_name, checkpoint)).to(self.device).eval()
-        self.size = self.model.visual.image_size
-        self.size = self.size[0] if isinstance(self.size, (tuple, list)) else self.size
+        size = self.model.visual.image_size
+        self.set_input(size[0] if isinstance(size, (tuple, list)) else size, CLIP_MEAN, CLIP_STD)
         self.dim = self.model.visual.output_dim
-        self.mean = torch.tensor(CLIP_MEAN, device=self.device).view(1, 3, 1, 1) * 255
-        self.std = torch.tensor(CLIP_STD, device=self.device).view(1, 3, 1, 1) * 255
-
-    @property
-    def spec(self):
-        return FrameSpec(fps=1.0 / self.clip_len, size=self.size)
-
-    @property
-    def units_per_row(self):
-        return 1
 
     @torch.inference_mode()
     def forward_rows(self, rows):
-        x = torch.from_numpy(np.ascontiguousarray(rows[:, 0])).to(self.device)
-        x = (x.permute(0, 3, 1, 2).float() - self.mean) / self.std
-        return self.model.encode_image(x).float().cpu().numpy()
+        return self.model.encode_image(self.normalised(rows)).float().cpu().numpy()
 
 
 class CLIPTextEncoder:

@@ -5,7 +5,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .base import EXTRACTORS, BaseExtractor, FrameSpec, load_weights
+from .base import EXTRACTORS, CentreFrameExtractor, load_weights
 from .pca import PCA
 
 HOW_TO_GET_RESNET = ('Pass --resnet-checkpoint with torchvision\'s resnet152-394f9c45.pth '
@@ -29,7 +29,7 @@ def build_resnet(checkpoint: Optional[str] = None, arch: str = 'resnet152') -> t
 
 
 @EXTRACTORS.register_module()
-class ResNetExtractor(BaseExtractor):
+class ResNetExtractor(CentreFrameExtractor):
     """Pooled ResNet-152 features of the frame at the centre of each clip (``clip_len``
     0.5 s = 2 fps for SoccerNet); with ``pca`` (an ``.npz`` path, see :class:`PCA`) the
     features are projected, e.g. to 512-d. ``arch`` picks another torchvision ResNet."""
@@ -39,24 +39,12 @@ class ResNetExtractor(BaseExtractor):
                  checkpoint: Optional[str] = None, pca: Optional[str] = None, size: int = 224,
                  arch: str = 'resnet152', model=None):
         super().__init__(clip_len, device, batch_size)
-        self.size = int(size)
         self.model = (model or build_resnet(checkpoint, arch)).to(self.device).eval()
+        self.set_input(size, IMAGENET_MEAN, IMAGENET_STD)
         self.pca = PCA.load(pca) if pca else None
         self.dim = self.pca.out_dim if self.pca else self.model.out_channels
-        self.mean = torch.tensor(IMAGENET_MEAN, device=self.device).view(1, 3, 1, 1) * 255
-        self.std = torch.tensor(IMAGENET_STD, device=self.device).view(1, 3, 1, 1) * 255
-
-    @property
-    def spec(self):
-        return FrameSpec(fps=1.0 / self.clip_len, size=self.size)
-
-    @property
-    def units_per_row(self):
-        return 1
 
     @torch.inference_mode()
     def forward_rows(self, rows):
-        x = torch.from_numpy(np.ascontiguousarray(rows[:, 0])).to(self.device)
-        x = (x.permute(0, 3, 1, 2).float() - self.mean) / self.std
-        feats = self.model(x).float().cpu().numpy()
+        feats = self.model(self.normalised(rows)).float().cpu().numpy()
         return self.pca(feats).astype(np.float32) if self.pca else feats
