@@ -1,4 +1,6 @@
 """Exact resume: a run that crashes mid-epoch and resumes ends like an uninterrupted one."""
+import time
+
 import pytest
 import torch
 from mmengine.fileio.backends import LocalBackend
@@ -18,6 +20,7 @@ def _crash_then_resume(work_dir):
     with pytest.raises(RuntimeError, match='simulated crash'):
         _train(work_dir, **CRASH)
     assert sorted(p.name for p in work_dir.glob('epoch_*.pth')) == ['epoch_1.pth']
+    time.sleep(1.1)  # a new run directory (timestamped to the second), so each run's logs stay apart
     _train(work_dir, resume=True)
 
 
@@ -41,6 +44,7 @@ def test_resume_after_mid_epoch_crash_is_exact(reference, tmp_path):
     workers = {'train_dataloader.num_workers': 1, 'train_dataloader.persistent_workers': True}
     with pytest.raises(RuntimeError, match='simulated crash'):
         _train(tmp_path / 'workers', **CRASH, **workers)
+    time.sleep(1.1)
     _train(tmp_path / 'workers', resume=True, **workers)
     assert _same(final_weights(reference), final_weights(tmp_path / 'workers'))
     metrics = val_metrics(tmp_path)
