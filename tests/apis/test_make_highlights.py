@@ -11,7 +11,7 @@ from mmengine.config import Config
 
 from highlight_plugin.apis import init_model
 from highlight_plugin.apis.highlights import assemble_inputs
-from highlight_plugin.features.media import ffmpeg_exe, probe
+from highlight_plugin.features.media import probe
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -25,12 +25,8 @@ def test_assemble_inputs_repeats_coarse_features():
 
 
 @pytest.fixture(scope='module')
-def film(tmp_path_factory):
-    path = tmp_path_factory.mktemp('film') / 'film.mp4'
-    subprocess.run([ffmpeg_exe(), '-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=192x108:rate=10',
-                    '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=32000', '-t', '40', '-c:v', 'libx264',
-                    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', str(path)], check=True)
-    return path
+def film(tmp_path_factory, make_media):
+    return make_media(tmp_path_factory.mktemp('film') / 'film.mp4', seconds=40, size='192x108', fps=10)
 
 
 def test_make_highlights_tool(film, tmp_path):

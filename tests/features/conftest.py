@@ -1,51 +1,15 @@
-"""Fixtures of the feature-extraction tests: tiny media made with the bundled ffmpeg and
+"""Fixtures of the feature-extraction tests: tiny media (``make_media``, tests/conftest.py) and
 networks built once per session (random weights)."""
 import json
-import subprocess
 
 import pytest
 
-from highlight_plugin.features.media import ffmpeg_exe
 
 TINY_CLIP = 'HLTinyCLIP'  # a 2-layer open_clip config, fast to build and run
 
 
-def make_media(path, seconds=5.0, size='64x48', fps=10, audio='sine', extra=(), vcodec='libx264',
-               video=True, gray_ramp=False):
-    """Write a small test file: testsrc (or a gray ramp whose level encodes the frame
-    number) and ``audio`` in {'sine', 'noise', None, 'two'} (two tracks: fra default, hin)."""
-    cmd = [ffmpeg_exe(), '-hide_banner', '-v', 'error', '-y']
-    if video:
-        src = (f'color=c=black:s={size}:r={fps}:d={seconds},geq=lum=N*4:cb=128:cr=128' if gray_ramp
-               else f'testsrc=size={size}:rate={fps}:duration={seconds}')
-        cmd += ['-f', 'lavfi', '-i', src]
-    n_audio = {'sine': 1, 'noise': 1, None: 0, 'two': 2}[audio]
-    for i in range(n_audio):
-        src = (f'anoisesrc=d={seconds}:r=32000:a=0.3' if audio == 'noise'
-               else f'sine=f={440 * (i + 1)}:d={seconds}:r=32000')
-        cmd += ['-f', 'lavfi', '-i', src]
-    for i in range(int(video) + n_audio):
-        cmd += ['-map', str(i)]
-    if video:
-        cmd += ['-c:v', vcodec, '-pix_fmt', 'yuv420p']
-    if n_audio:
-        cmd += ['-c:a', 'pcm_s16le' if str(path).endswith(('.mkv', '.wav')) else 'aac']
-    if audio == 'two':
-        cmd += ['-metadata:s:a:0', 'language=fra', '-metadata:s:a:1', 'language=hin',
-                '-disposition:a:0', 'default', '-disposition:a:1', '0']
-    cmd += list(extra) + [str(path)]
-    subprocess.run(cmd, check=True)
-    return path
-
-
-@pytest.fixture(scope='session', name='make_media')
-def make_media_fixture():
-    """The :func:`make_media` helper (tests import nothing from conftest)."""
-    return make_media
-
-
 @pytest.fixture(scope='session')
-def media_dir(tmp_path_factory):
+def media_dir(tmp_path_factory, make_media):
     """Shared read-only test media."""
     d = tmp_path_factory.mktemp('media')
     make_media(d / 'good.mp4', seconds=5)

@@ -1,21 +1,16 @@
 import json
-import subprocess
 
 import numpy as np
 import pytest
 
-from highlight_plugin.features.media import ffmpeg_exe, probe
+from highlight_plugin.features.media import probe
 from highlight_plugin.render import (concat_clips, cut_clip, plot_saliency, write_edl, write_json, write_otio,
                                      write_report)
 
 
 @pytest.fixture(scope='module')
-def video(tmp_path_factory):
-    path = tmp_path_factory.mktemp('render') / 'src.mp4'
-    subprocess.run([ffmpeg_exe(), '-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=25',
-                    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000', '-t', '12', '-c:v', 'libx264',
-                    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', str(path)], check=True)
-    return path
+def video(tmp_path_factory, make_media):
+    return make_media(tmp_path_factory.mktemp('render') / 'src.mp4', seconds=12, size='160x90', fps=25)
 
 
 def test_cut_vertical_and_concat(video, tmp_path):
