@@ -18,8 +18,8 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def atomic_path(path: str) -> Iterator[str]:
-    """A temporary path beside ``path`` (same suffix) for writers that take a file name (ffmpeg, matplotlib);
-    renamed to ``path`` when the block ends without an exception."""
+    """A temporary path beside ``path`` (same suffix) for writers that take a file name (ffmpeg, matplotlib,
+    mmengine's checkpoint saver); fsynced and renamed to ``path`` when the block ends without an exception."""
     dirname = osp.dirname(osp.abspath(path))
     os.makedirs(dirname, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp' + osp.splitext(path)[1],
@@ -28,6 +28,8 @@ def atomic_path(path: str) -> Iterator[str]:
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
     try:
         yield tmp
+        with open(tmp, 'rb') as f:  # on disk before the rename, whoever wrote it
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(OSError):
@@ -36,9 +38,7 @@ def atomic_path(path: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def atomic_write(path: str, mode: str = 'wb', **open_kwargs) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success flush, fsync and rename it over ``path``."""
+    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``."""
     with atomic_path(path) as tmp:
         with open(tmp, mode, **open_kwargs) as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())

@@ -8,7 +8,7 @@ Select it in a config with ``runner_type = 'HighlightRunner'``. Compared with
                                   one-line :class:`CheckpointError`) instead of mmengine's
                                   ``CheckpointLoader``; rejects shape mismatches.
                                   ``resume``, ``load_from`` and ``test`` all come through here.
-``save_checkpoint``               writes ``.<name>.partial`` then ``os.replace``-s it.
+``save_checkpoint``               writes a temporary file, then ``os.replace``-s it.
 ``call_hook``                     after all ``before_save_checkpoint`` hooks ran, converts
                                   the payload to plain values (:func:`to_plain`).
 ``load_or_resume``                auto-resume skips an empty/stale ``last_checkpoint`` pointer.
@@ -20,7 +20,6 @@ Select it in a config with ``runner_type = 'HighlightRunner'``. Compared with
                                   to :class:`SafeCheckpointHook`.
 ================================  ==========================================================
 """
-import os
 import os.path as osp
 
 import torch
@@ -33,6 +32,7 @@ from .checkpoint import (find_resumable_checkpoint, load_state_dict_checked, rea
 from .compat import resolve_function
 from .dist import CPU_DDP_WRAPPER, init_cpu_dist
 from .errors import ConfigError
+from .fileio import atomic_path
 
 
 @RUNNERS.register_module()
@@ -114,16 +114,8 @@ class HighlightRunner(Runner):
         """Save through a temporary name and ``os.replace``: never a truncated file."""
         if '://' in str(out_dir):  # remote backends: no rename, keep mmengine's behaviour
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
-        partial = f'.{filename}.partial'
-        tmp_path = osp.join(out_dir, partial)
-        try:
-            super().save_checkpoint(out_dir, partial, *args, **kwargs)
-            with open(tmp_path, 'rb') as f:
-                os.fsync(f.fileno())
-            os.replace(tmp_path, osp.join(out_dir, filename))
-        finally:
-            if osp.exists(tmp_path):  # the save failed part-way
-                os.remove(tmp_path)
+        with atomic_path(osp.join(out_dir, filename)) as tmp:
+            super().save_checkpoint(out_dir, osp.basename(tmp), *args, **kwargs)
 
     def load_or_resume(self) -> None:
         if not self._has_loaded and self._resume and self._load_from is None:
