@@ -16,6 +16,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
+from highlight_plugin.datasets.qvhighlights import read_jsonl
 from highlight_plugin.engine.errors import DataError, HighlightError
 from .base import BaseExtractor
 from .layouts import Layout, save_array
@@ -145,15 +146,11 @@ def read_queries(path: str) -> List[Tuple[int, str]]:
         DataError: unreadable line or missing ``qid``/``query`` (with the line number).
     """
     out = []
-    with open(path) as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                out.append((int(rec['qid']), str(rec['query'])))
-            except (ValueError, KeyError, TypeError) as e:
-                raise DataError(f'{path}:{lineno}: expected a JSON object with "qid" and "query" ({e})') from e
+    for lineno, rec in read_jsonl(path):
+        try:
+            out.append((int(rec['qid']), str(rec['query'])))
+        except (ValueError, KeyError, TypeError) as e:
+            raise DataError(f'{path}:{lineno}: expected a JSON object with "qid" and "query" ({e})') from None
     return out
 
 
