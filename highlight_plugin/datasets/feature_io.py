@@ -88,7 +88,9 @@ class FeatureCache:
         self.capacity = capacity
         self._items = OrderedDict()
 
-    def load(self, source):
+    def load(self, source, rows=None):
+        """The source's array with its rows repeated; ``rows=(start, end)`` keeps only those (repeated) rows,
+        repeating just the stored rows they need (not a whole title)."""
         key = (source['path'], source.get('key'))
         if key in self._items:
             self._items.move_to_end(key)
@@ -100,4 +102,9 @@ class FeatureCache:
                 if len(self._items) > self.capacity:
                     self._items.popitem(last=False)
         repeat = source.get('repeat', 1)
-        return np.repeat(arr, repeat, axis=0) if repeat > 1 else arr
+        start, end = rows if rows is not None else (0, len(arr) * repeat)
+        first = start // repeat
+        part = arr[first:-(-end // repeat)]
+        if repeat > 1:
+            part = np.repeat(part, repeat, axis=0)[start - first * repeat:end - first * repeat]
+        return part

@@ -28,13 +28,9 @@ class LoadHighlightFeatures(BaseTransform):
     def transform(self, results):
         feats = {}
         for modality, sources in results['feature_sources'].items():
-            arrays = [self.cache.load(src) for src in sources]
+            arrays = [self.cache.load(src, results.get('clip_range')) for src in sources]
             n = min(len(a) for a in arrays)
-            feat = np.concatenate([a[:n] for a in arrays], axis=1) if len(arrays) > 1 else arrays[0]
-            if results.get('clip_range') is not None:
-                start, end = results['clip_range']
-                feat = feat[start:end]
-            feats[modality] = feat
+            feats[modality] = np.concatenate([a[:n] for a in arrays], axis=1) if len(arrays) > 1 else arrays[0]
 
         num_clips = min(len(f) for f in feats.values())
         saliency = results.get('gt_saliency')
