@@ -10,7 +10,8 @@ from mmengine.config import Config
 
 from highlight_plugin.engine.errors import ConfigError, DataError
 from highlight_plugin.models.fusion.base import BaseFusion
-from highlight_plugin.models.umt.dropout import bernoulli_mask, dropout
+from highlight_plugin.models.umt.dropout import (bernoulli_mask, drop_positions, dropout,
+                                                 relu_zero_dropped, zero_dropped)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BASE = os.path.join(REPO, 'configs', '_base_', 'models', 'umt_base.py')
@@ -280,6 +281,65 @@ def test_dropout_distribution():
     assert not bernoulli_mask(1000, 0.0).any() and bernoulli_mask(1000, 1.0).all()
     # odd sizes: the packed bits are cut to the tensor size
     assert dropout(torch.ones(3, 7), 0.5).shape == (3, 7)
+
+
+def test_drop_positions_are_iid_bernoulli():
+    torch.manual_seed(0)
+    n, p, draws = 1000, 0.1, 4000
+    hits = torch.zeros(draws, n)
+    for i in range(draws):
+        pos = drop_positions(n, p)
+        assert pos.dtype == torch.int64 and (pos[1:] > pos[:-1]).all()  # sorted, distinct
+        assert pos.numel() == 0 or 0 <= pos[0] <= pos[-1] < n
+        hits[i, pos] = 1
+    # every position has rate p (no edge effects at either end) ...
+    rate = hits.mean(0)
+    assert rate.mean().item() == pytest.approx(p, abs=0.002)
+    assert (rate - p).abs().max().item() < 6 * (p * (1 - p) / draws) ** 0.5
+    assert rate[:5].mean().item() == pytest.approx(p, abs=0.01)
+    assert rate[-5:].mean().item() == pytest.approx(p, abs=0.01)
+    # ... and neighbours are independent
+    centred = hits - p
+    for lag in (1, 2, 7):
+        corr = (centred[:, :-lag] * centred[:, lag:]).mean().item() / (p * (1 - p))
+        assert abs(corr) < 0.01
+    # a block too small to reach n is followed by more blocks, still covering [0, n) once
+    torch.manual_seed(1)
+    pos = drop_positions(100_000, 0.2, sigmas=-20.0)
+    assert (pos[1:] > pos[:-1]).all() and pos[-1] < 100_000
+    assert pos.numel() / 100_000 == pytest.approx(0.2, abs=0.01)
+    assert drop_positions(10, 0.0).numel() == 0 and drop_positions(10, 1.0).tolist() == list(range(10))
+
+
+def test_sparse_dropout_gradients():
+    """Zeros at the dropped positions forward and backward; the in-place variants leave a
+    gradient that other branches share (a residual connection) untouched."""
+    torch.manual_seed(0)
+    x = torch.randn(6, 50, requires_grad=True)
+    for inplace in (False, True):
+        torch.manual_seed(1)
+        fresh = x * 1.0  # a fresh tensor, as a linear layer's output
+        y = zero_dropped(fresh, 0.2, inplace=inplace)
+        kept = y != 0
+        assert 0.6 < kept.float().mean() < 0.95
+        torch.testing.assert_close(y[kept], (x * 1.0)[kept])
+        out = x + y  # residual: the same upstream gradient reaches both terms
+        g = torch.randn_like(out)
+        x.grad = None
+        out.backward(g)
+        torch.testing.assert_close(x.grad, g + g * kept)
+    x.grad = None
+    torch.manual_seed(2)
+    h = relu_zero_dropped(x * 1.0, 0.2)
+    active = h > 0
+    assert active.sum() < (x > 0).sum()  # some positive entries were dropped
+    torch.testing.assert_close(h, torch.where(active, x, 0.0).detach())
+    g = torch.randn_like(h)
+    h.backward(g)
+    torch.testing.assert_close(x.grad, torch.where(active, g, 0.0))
+    # p = 0.5 and non-contiguous inputs take the full-mask path
+    t = torch.randn(20, 30).t()
+    assert zero_dropped(t, 0.5).shape == (30, 20) and zero_dropped(t, 0.1).shape == (30, 20)
 
 
 def test_training_blocks_are_unbiased_dropout_of_the_eval_blocks():

@@ -17,14 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .dropout import drop_mask, scaled_linear
-
-
-def _masked(x, p):
-    """Dropout without its ``1 / (1 - p)`` scale (folded into a neighbouring linear layer).
-
-    ``torch.where`` is one pass forward and backward (``masked_fill`` clones, then fills)."""
-    return torch.where(drop_mask(x.shape, p, x.device), 0.0, x)
+from .dropout import relu_zero_dropped, scaled_linear
+from .dropout import zero_dropped as _masked
 
 
 class MultiHeadAttention(nn.Module):
@@ -77,9 +71,9 @@ class MultiHeadAttention(nn.Module):
             logits = logits.masked_fill(~attn_mask, float('-inf'))
         out = _masked(logits.softmax(-1), self.p) @ vh
         scale = 1.0 / (1.0 - self.p)
-        out = scaled_linear(out.transpose(1, 2).reshape(b, tq, self.dims), self.m,
-                            scale * scale, scale)
-        return _masked(out, self.p)
+        out = scaled_linear(out.transpose(1, 2).reshape(b * tq, self.dims), self.m,
+                            scale * scale, scale)  # 2-D: a fresh tensor for in-place dropout
+        return _masked(out, self.p, inplace=True).view(b, tq, self.dims)
 
 
 class FeedForward(nn.Module):
@@ -92,11 +86,13 @@ class FeedForward(nn.Module):
         self.fc2 = nn.Linear(int(dims * ratio), dims)
 
     def forward(self, x):
-        h = F.relu(self.fc1(x))
         if not (self.training and self.p > 0):
-            return self.fc2(h)
+            return self.fc2(F.relu(self.fc1(x)))
         scale = 1.0 / (1.0 - self.p)  # both dropout scales folded into fc2
-        return _masked(scaled_linear(_masked(h, self.p), self.fc2, scale * scale, scale), self.p)
+        # 2-D products: their outputs are fresh tensors (not views), so dropout goes in place
+        h = relu_zero_dropped(self.fc1(x.reshape(-1, x.size(-1))), self.p)
+        out = _masked(scaled_linear(h, self.fc2, scale * scale, scale), self.p, inplace=True)
+        return out.view(*x.shape[:-1], -1)
 
 
 class LearnablePositionalEncoding(nn.Module):

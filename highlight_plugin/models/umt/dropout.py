@@ -6,11 +6,13 @@ masks (``bernoulli_``) took about 30 % of the original UMT's training step. Here
 
 * ``p = 0.5`` (UMT's input dropout on the largest tensors): each random byte gives eight fair
   bits, so a mask needs one generator call per 8 * 3 elements (three random bytes per call);
-* otherwise an element is dropped when a uniform 24-bit integer is below ``ceil(p * 2**24)``:
-  exactly the event ``torch.rand() < p`` (``torch.rand`` float32 values are 24-bit multiples),
-  without the float conversion.
+* other ``p`` (0.1 inside UMT's blocks): the gaps between dropped elements of i.i.d.
+  Bernoulli(p) trials are geometric, so drawing the gaps gives the dropped positions with one
+  draw per *dropped* element (``p * n`` instead of ``n``); the positions are then zeroed in
+  place (``index_fill_``), forward and backward, instead of a full-size mask and ``where``;
+* off the CPU, ``torch.rand(shape) < p`` (one fused kernel, no host synchronisation).
 
-Masks come from PyTorch's generator, so ``torch.manual_seed`` keeps runs reproducible.
+Draws come from PyTorch's generator, so ``torch.manual_seed`` keeps runs reproducible.
 """
 import math
 
@@ -36,10 +38,93 @@ def bernoulli_mask(n, p, device=None):
     return draws < math.ceil(p * (1 << 24))
 
 
+def drop_positions(n, p, device=None, sigmas=6.0):
+    """Sorted int64 positions in ``[0, n)`` zeroed by i.i.d. dropout with probability ``p``.
+
+    The number of trials up to and including a drop is geometric: ``floor(log(1 - U) /
+    log(1 - p)) + 1`` for uniform ``U`` (24-bit, as ``torch.rand`` float32; the rest in float64).
+    Drawn in blocks of ``sigmas`` standard deviations above the expected count, so one block
+    almost always covers ``n``."""
+    if p <= 0 or p >= 1:
+        return torch.arange(n if p >= 1 else 0, device=device)
+    inv_log = 1.0 / math.log1p(-p)
+    blocks, start = [], 0  # start: first position not yet covered
+    while start < n:
+        rest = n - start
+        size = max(int(rest * p + sigmas * math.sqrt(rest * p * (1 - p))), 16)
+        gaps = torch.rand(size, device=device).double().neg_().log1p_()
+        pos = gaps.mul_(inv_log).floor_().to(torch.int64).add_(1).cumsum_(0).add_(start - 1)
+        blocks.append(pos[:int(torch.searchsorted(pos, n))])
+        start = int(pos[-1]) + 1
+    return blocks[0] if len(blocks) == 1 else torch.cat(blocks)
+
+
+class _ZeroAt(torch.autograd.Function):
+    """``x`` with the flat positions ``index`` set to zero; the gradient is zeroed there too.
+
+    ``inplace=True`` writes into ``x``: only for a fresh contiguous tensor that no other
+    autograd node saved (e.g. a linear layer's output)."""
+
+    @staticmethod
+    def forward(ctx, x, index, inplace):
+        ctx.save_for_backward(index)
+        if inplace:
+            ctx.mark_dirty(x)
+        out = x if inplace else x.clone(memory_format=torch.contiguous_format)
+        out.view(-1).index_fill_(0, index, 0.0)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, = ctx.saved_tensors
+        grad = grad.clone(memory_format=torch.contiguous_format)
+        grad.view(-1).index_fill_(0, index, 0.0)
+        return grad, None, None
+
+
+class _ReluZeroAt(torch.autograd.Function):
+    """``relu`` then zeros at ``index``, in place on a fresh tensor; saves only the output
+    (which the next linear layer saves anyway): the gradient passes where the output is > 0."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.mark_dirty(x)
+        x.relu_().view(-1).index_fill_(0, index, 0.0)
+        ctx.save_for_backward(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return torch.ops.aten.threshold_backward(grad, out, 0), None
+
+
+def _sparse_path(x, p):
+    return p != 0.5 and x.device.type == 'cpu'
+
+
+def zero_dropped(x, p, inplace=False):
+    """``x`` with each element zeroed independently with probability ``p``, not rescaled
+    (dropout whose ``1 / (1 - p)`` scale is folded into a neighbouring linear layer).
+    ``inplace``: ``x`` is a fresh contiguous tensor no autograd node saved, and may be reused."""
+    if not _sparse_path(x, p):
+        return torch.where(drop_mask(x.shape, p, x.device), 0.0, x)
+    inplace = inplace and x.is_contiguous()
+    return _ZeroAt.apply(x, drop_positions(x.numel(), p, x.device), inplace)
+
+
+def relu_zero_dropped(x, p):
+    """``zero_dropped(relu(x), p)``; ``x`` must be fresh (a linear layer's output): it is reused."""
+    if not (_sparse_path(x, p) and x.is_contiguous()):
+        return torch.where(drop_mask(x.shape, p, x.device), 0.0, F.relu(x))
+    return _ReluZeroAt.apply(x, drop_positions(x.numel(), p, x.device))
+
+
 def drop_mask(shape, p, device=None):
     """Bool tensor of ``shape``, True where dropout with probability ``p`` zeroes an element."""
-    n = math.prod(shape)
-    return bernoulli_mask(n, p, device).view(shape)
+    if torch.device(device or 'cpu').type != 'cpu':
+        return torch.rand(shape, device=device) < p
+    return bernoulli_mask(math.prod(shape), p, device).view(shape)
 
 
 def dropout(x, p, training=True):
@@ -48,7 +133,7 @@ def dropout(x, p, training=True):
         return x
     if p == 1:
         return x * 0
-    return torch.where(drop_mask(x.shape, p, x.device), 0.0, x).mul_(1.0 / (1.0 - p))
+    return zero_dropped(x, p).mul_(1.0 / (1.0 - p))
 
 
 def scaled_linear(x, linear, scale=1.0, bias_scale=1.0):
@@ -71,4 +156,4 @@ def input_dropout_linear(x, linear, p, training=True):
         return linear(x)
     if p == 1:
         return linear(x * 0)
-    return scaled_linear(torch.where(drop_mask(x.shape, p, x.device), 0.0, x), linear, 1 / (1 - p))
+    return scaled_linear(zero_dropped(x, p), linear, 1 / (1 - p))
