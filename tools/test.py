@@ -1,10 +1,8 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
 import argparse
 
-from mmengine.config import DictAction
-
 from highlight_plugin.engine import run_cli
-from highlight_plugin.engine.launch import DUMPERS, run_test
+from highlight_plugin.engine.launch import DUMPERS, add_launch_args, run_test
 
 
 def parse_args(argv=None):
@@ -19,12 +17,7 @@ def parse_args(argv=None):
     parser.add_argument('--show', action='store_true', help='display visualisations')
     parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
     parser.add_argument('--wait-time', type=float, default=2, help='display time (s)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, key=value (keys must exist)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args(argv)
+    return add_launch_args(parser).parse_args(argv)
 
 
 def main(argv=None):

@@ -1,10 +1,8 @@
 """Train a model: ``python tools/train.py CONFIG [options]`` (mmaction2 1.x flags)."""
 import argparse
 
-from mmengine.config import DictAction
-
 from highlight_plugin.engine import run_cli
-from highlight_plugin.engine.launch import run_train
+from highlight_plugin.engine.launch import add_launch_args, run_train
 
 
 def parse_args(argv=None):
@@ -24,12 +22,7 @@ def parse_args(argv=None):
                         help='a different seed on every rank')
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic algorithms (slower)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, key=value (keys must exist)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args(argv)
+    return add_launch_args(parser).parse_args(argv)
 
 
 def main(argv=None):

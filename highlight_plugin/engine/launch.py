@@ -10,7 +10,7 @@ from typing import Optional
 
 import torch
 from mmaction.registry import METRICS, RUNNERS
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from .config import check_cfg_options, check_data_roots, default_work_dir
 from .errors import CheckpointError, ConfigError
@@ -141,6 +141,16 @@ def dump_metric(path: str, cfg: Optional[Config] = None) -> dict:
         return {'type': metric, arg: path}
     known = ', '.join(f"{'/'.join(s) or 'DIR'} ({what})" for s, *_, what in DUMPERS)
     raise ConfigError(f'--dump {path}: unknown format {suffix!r}; use one of {known}')
+
+
+def add_launch_args(parser):
+    """The flags ``tools/train.py`` and ``tools/test.py`` share: config overrides, launcher."""
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, key=value (keys must exist)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser
 
 
 def run_train(config: str, **options):
