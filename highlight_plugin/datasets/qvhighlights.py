@@ -1,5 +1,4 @@
 """QVHighlights: one sample per (query, video) pair, 2-s clips, soft saliency targets and moment windows."""
-import json
 import os.path as osp
 
 import numpy as np
@@ -7,29 +6,11 @@ from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
 
 from ..engine.errors import DataError
+from ..engine.fileio import read_jsonl
 
 CLIP_LEN = 2.0  # seconds per clip in the released features
 ANNOTATORS = 3
 MAX_SCORE = 4
-
-
-def read_jsonl(path):
-    """Parse a JSON-lines file; a malformed line raises a DataError naming the file and line."""
-    if not osp.isfile(path):
-        raise DataError(f'annotation file not found: {path}')
-    records = []
-    with open(path, encoding='utf-8') as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f'{path}:{lineno}: not valid JSON ({exc.msg})') from None
-            if not isinstance(record, dict):
-                raise DataError(f'{path}:{lineno}: expected a JSON object')
-            records.append((lineno, record))
-    return records
 
 
 def saliency_target(record, num_clips):

@@ -1,13 +1,38 @@
-"""Atomic file writes: a reader (or a rerun that skips finished work) never sees a half-written file.
+"""Atomic file writes (a reader, or a rerun that skips finished work, never sees a half-written file) and the
+one JSON-lines reader. Standard library only (the standalone evaluator imports it without torch).
 
 Everything is written to a temporary name in the destination's folder and renamed over it when complete; on an
-error the temporary file is removed and the destination keeps its previous content. Standard library only.
+error the temporary file is removed and the destination keeps its previous content.
 """
 import contextlib
+import json
 import os
 import os.path as osp
 import tempfile
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, List, Tuple
+
+from .errors import DataError
+
+
+def read_jsonl(path: str, skip_blank: bool = True) -> List[Tuple[int, dict]]:
+    """``(line number, object)`` for each line of a JSON-lines file. A missing file, a line that is not valid JSON
+    or not a JSON object raises a DataError naming the file and line (``path:N``). ``skip_blank=False`` treats a
+    blank line as malformed too, so that the i-th object stands on line i + 1."""
+    if not osp.isfile(path):
+        raise DataError(f'file not found: {path}')
+    records = []
+    with open(path, encoding='utf-8') as fh:
+        for lineno, line in enumerate(fh, 1):
+            if skip_blank and not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f'{path}:{lineno}: not valid JSON ({exc.msg})') from None
+            if not isinstance(record, dict):
+                raise DataError(f'{path}:{lineno}: expected a JSON object')
+            records.append((lineno, record))
+    return records
 
 
 def _umask() -> int:

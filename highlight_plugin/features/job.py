@@ -16,8 +16,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from highlight_plugin.datasets.qvhighlights import read_jsonl
 from highlight_plugin.engine.errors import DataError, HighlightError
+from highlight_plugin.engine.fileio import read_jsonl
 from .base import BaseExtractor
 from .layouts import Layout, save_array
 from .media import probe

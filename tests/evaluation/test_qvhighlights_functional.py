@@ -196,7 +196,7 @@ def test_bad_submission_names_the_qid(entry, message):
 
 def test_inconsistent_parts_and_duplicates():
     subs = _sub() + [dict(qid=2, pred_saliency_scores=[1.])]
-    with pytest.raises(DataError, match='line 2 .qid 2.*pred_relevant_windows'):
+    with pytest.raises(DataError, match='submission:2 .qid 2.*pred_relevant_windows'):
         F.parse_submission(subs)
     with pytest.raises(DataError, match='duplicate qid'):
         F.parse_submission(_sub() + _sub())
@@ -212,7 +212,7 @@ def test_bad_ground_truth():
 def test_load_jsonl_names_the_line(tmp_path):
     path = tmp_path / 'sub.jsonl'
     path.write_text('{"qid": 1}\n{"qid": 2,\n')
-    with pytest.raises(DataError, match='sub.jsonl line 2: not valid JSON'):
+    with pytest.raises(DataError, match='sub.jsonl:2: not valid JSON'):
         F.load_jsonl(str(path))
 
 

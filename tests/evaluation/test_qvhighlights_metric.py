@@ -153,7 +153,7 @@ def test_tool_equals_official_without_torch(tmp_path):
 
 @pytest.mark.parametrize('lines, message', [
     (['{"qid": 1, "pred_saliency_scores": [0.1, 0.2, 0.3]}', 'not json'],
-     'sub.jsonl line 2: not valid JSON'),
+     'sub.jsonl:2: not valid JSON'),
     (['{"qid": 1, "pred_saliency_scores": [0.1, NaN]}'], 'qid 1.*NaN'),
     (['{"qid": 1, "pred_saliency_scores": [1], "pred_relevant_windows": [[6, 2, 1]]}'],
      'qid 1.*start > end'),

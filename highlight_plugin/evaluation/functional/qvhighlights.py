@@ -21,12 +21,12 @@ on or scores inconsistently:
 * malformed input (NaN scores, start > end, clip ids outside the video, missing
   or extra qids) raises :class:`DataError` naming the line and qid.
 """
-import json
 from collections import OrderedDict
 
 import numpy as np
 
 from ...engine.errors import DataError
+from ...engine.fileio import read_jsonl
 
 CLIP_LEN = 2.0
 #: Minimum annotator score of a positive clip, per HD level.
@@ -46,23 +46,14 @@ def _fmt(value):
 
 # ----------------------------------------------------------------- loading / checks
 def load_jsonl(path):
-    """Read a JSON-lines file; a line that is not a JSON object raises DataError."""
-    records = []
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
-            try:
-                record = json.loads(line)
-            except ValueError as e:
-                raise DataError(f'{path} line {lineno}: not valid JSON ({e})') from None
-            if not isinstance(record, dict):
-                raise DataError(f'{path} line {lineno}: expected a JSON object')
-            records.append(record)
-    return records
+    """The objects of a JSON-lines file, strictly one per line (a blank line is an error, as in the official
+    code), so that record ``i`` stands on line ``i + 1`` in later messages."""
+    return [record for _, record in read_jsonl(path, skip_blank=False)]
 
 
 def _where(source, index, qid):
     """Names a record: file and line when read from a file (``source``), else the qid."""
-    return f'{source} line {index + 1} (qid {qid})' if source else f'qid {qid}'
+    return f'{source}:{index + 1} (qid {qid})' if source else f'qid {qid}'
 
 
 def _finite_vector(values, what):
