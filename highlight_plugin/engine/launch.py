@@ -153,14 +153,26 @@ def add_launch_args(parser):
     return parser
 
 
+def close_dist() -> None:
+    """Wait for every rank, then close the process group. Left open, a gloo worker thread can still be releasing
+    a finished collective's tensors while Python shuts down, which aborts the process (``terminate called without
+    an active exception``) after a successful run."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+
+
 def run_train(config: str, **options):
     """``tools/train.py``: build the runner and train; returns the runner."""
     runner = build_runner(make_train_config(config, **options))
     runner.train()
+    close_dist()
     return runner
 
 
 def run_test(config: str, checkpoint: str, **options) -> dict:
     """``tools/test.py``: evaluate ``checkpoint``; returns the metrics."""
     runner = build_runner(make_test_config(config, checkpoint, **options))
-    return runner.test()
+    metrics = runner.test()
+    close_dist()
+    return metrics
