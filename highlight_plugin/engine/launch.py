@@ -6,6 +6,7 @@ config names another ``runner_type``.
 """
 import os
 import os.path as osp
+import time
 from typing import Optional
 
 import torch
@@ -154,11 +155,13 @@ def add_launch_args(parser):
 
 
 def close_dist() -> None:
-    """Wait for every rank, then close the process group. Left open, a gloo worker thread can still be releasing
-    a finished collective's tensors while Python shuts down, which aborts the process (``terminate called without
-    an active exception``) after a successful run."""
+    """Wait for every rank, let gloo's worker threads release their finished collectives, then close the process
+    group. A worker thread still releasing a collective's tensors (it needs the GIL) while Python shuts down aborts
+    the process (``terminate called without an active exception``) after a successful run: ~5 % of 2-process runs
+    on 2 cores before this."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
+        time.sleep(0.2)  # the GIL is free meanwhile: the workers' pending releases complete
         torch.distributed.destroy_process_group()
 
 
