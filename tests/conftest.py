@@ -43,6 +43,25 @@ def make_media(path, seconds=5.0, size='64x48', fps=10, audio='sine', extra=(), 
     return path
 
 
+def make_rotated(folder, size='64x32', box='32x32'):
+    """A black ``size`` clip with a white ``box`` in its top-left corner, and a copy of it that carries
+    90-degree display-rotation metadata (stream copied): returns both paths."""
+    asym, rotated = folder / 'asym.mp4', folder / 'rot.mp4'
+    w, h = box.split('x')
+    subprocess.run([ffmpeg_exe(), '-v', 'error', '-y', '-f', 'lavfi', '-i',
+                    f'color=c=black:s={size}:d=1,drawbox=x=0:y=0:w={w}:h={h}:color=white:t=fill',
+                    '-pix_fmt', 'yuv420p', str(asym)], check=True)
+    subprocess.run([ffmpeg_exe(), '-v', 'error', '-y', '-display_rotation', '90', '-i', str(asym),
+                    '-c', 'copy', str(rotated)], check=True)
+    return asym, rotated
+
+
+@pytest.fixture(scope='session', name='make_rotated')
+def make_rotated_fixture():
+    """The :func:`make_rotated` helper."""
+    return make_rotated
+
+
 @pytest.fixture(scope='session', name='make_media')
 def make_media_fixture():
     """The :func:`make_media` helper (tests import nothing from conftest)."""

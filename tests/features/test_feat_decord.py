@@ -2,7 +2,6 @@
 frames and chunks, the same resize/crop geometry and rotation, and close features (the
 scalers differ: decord's is bilinear, ffmpeg's bicubic)."""
 import importlib.util
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import torch
 
 from highlight_plugin.engine.errors import ConfigError, DataError
 from highlight_plugin.features import CLIPExtractor, extract, read_frames
-from highlight_plugin.features.media import (MediaInfo, clip_centre_indices, ffmpeg_exe, frame_reader,
+from highlight_plugin.features.media import (MediaInfo, clip_centre_indices, frame_reader,
                                              read_frames_decord)
 
 
@@ -60,13 +59,8 @@ def test_geometry_and_chunks(media_dir, size, crop, bound):
             assert _mad(np.roll(got, shift, axis=axis), ref) > 2 * _mad(got, ref)
 
 
-def test_rotation(tmp_path):
-    asym, rotated = tmp_path / 'asym.mp4', tmp_path / 'rot.mp4'
-    subprocess.run([ffmpeg_exe(), '-v', 'error', '-y', '-f', 'lavfi', '-i',
-                    'color=c=black:s=128x64:d=1,drawbox=x=0:y=0:w=64:h=32:color=white:t=fill',
-                    '-pix_fmt', 'yuv420p', str(asym)], check=True)
-    subprocess.run([ffmpeg_exe(), '-v', 'error', '-y', '-display_rotation', '90', '-i', str(asym),
-                    '-c', 'copy', str(rotated)], check=True)
+def test_rotation(tmp_path, make_rotated):
+    _, rotated = make_rotated(tmp_path, size='128x64', box='64x32')  # white top-left quarter
     for crop in (True, False):
         ref = np.concatenate(_chunks(read_frames, rotated, 1.0, 32, crop))
         got = np.concatenate(_chunks(read_frames_decord, rotated, 1.0, 32, crop))

@@ -1,11 +1,8 @@
-import subprocess
-
 import numpy as np
 import pytest
 
 from highlight_plugin.engine.errors import DataError
 from highlight_plugin.features import probe, read_audio, read_frames, select_audio_stream
-from highlight_plugin.features.media import ffmpeg_exe
 
 
 def _frames(path, fps, size=16, crop=True):
@@ -59,14 +56,9 @@ def test_variable_frame_rate_follows_timestamps(tmp_path, make_media):
     np.testing.assert_array_equal(centres[1], every[30])
 
 
-def test_rotation_metadata_is_applied(tmp_path):
+def test_rotation_metadata_is_applied(tmp_path, make_rotated):
     # 64x32, white left half; with 90-degree display rotation the white half is on top or bottom
-    asym, rotated = tmp_path / 'asym.mp4', tmp_path / 'rot.mp4'
-    subprocess.run([ffmpeg_exe(), '-v', 'error', '-y', '-f', 'lavfi', '-i',
-                    'color=c=black:s=64x32:d=1,drawbox=x=0:y=0:w=32:h=32:color=white:t=fill',
-                    '-pix_fmt', 'yuv420p', str(asym)], check=True)
-    subprocess.run([ffmpeg_exe(), '-v', 'error', '-y', '-display_rotation', '90', '-i', str(asym),
-                    '-c', 'copy', str(rotated)], check=True)
+    asym, rotated = make_rotated(tmp_path, size='64x32', box='32x32')
     a = _frames(asym, 1.0, size=16, crop=False)[0, :, :, 0].astype(int)
     b = _frames(rotated, 1.0, size=16, crop=False)[0, :, :, 0].astype(int)
     assert a[:, :8].mean() > 200 and a[:, 8:].mean() < 50
