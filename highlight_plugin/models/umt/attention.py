@@ -17,8 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .dropout import relu_zero_dropped, scaled_linear
-from .dropout import zero_dropped as _masked
+from .dropout import relu_zero_dropped, scaled_linear, zero_dropped
 
 
 class MultiHeadAttention(nn.Module):
@@ -69,11 +68,11 @@ class MultiHeadAttention(nn.Module):
         logits = qh @ kh.transpose(-2, -1)
         if attn_mask is not None:
             logits = logits.masked_fill(~attn_mask, float('-inf'))
-        out = _masked(logits.softmax(-1), self.p) @ vh
+        out = zero_dropped(logits.softmax(-1), self.p) @ vh
         scale = 1.0 / (1.0 - self.p)
         out = scaled_linear(out.transpose(1, 2).reshape(b * tq, self.dims), self.m,
                             scale * scale, scale)  # 2-D: a fresh tensor for in-place dropout
-        return _masked(out, self.p, inplace=True).view(b, tq, self.dims)
+        return zero_dropped(out, self.p, inplace=True).view(b, tq, self.dims)
 
 
 class FeedForward(nn.Module):
@@ -91,7 +90,7 @@ class FeedForward(nn.Module):
         scale = 1.0 / (1.0 - self.p)  # both dropout scales folded into fc2
         # 2-D products: their outputs are fresh tensors (not views), so dropout goes in place
         h = relu_zero_dropped(self.fc1(x.reshape(-1, x.size(-1))), self.p)
-        out = _masked(scaled_linear(h, self.fc2, scale * scale, scale), self.p, inplace=True)
+        out = zero_dropped(scaled_linear(h, self.fc2, scale * scale, scale), self.p, inplace=True)
         return out.view(*x.shape[:-1], -1)
 
 
@@ -111,5 +110,5 @@ class LearnablePositionalEncoding(nn.Module):
     def forward(self, x):
         pe = self.pe[:, :x.size(1)]
         if self.training and self.p > 0:  # scale the (T,D) slice, mask the (B,T,D) copy
-            pe = _masked((pe * (1.0 / (1.0 - self.p))).expand(x.size(0), -1, -1), self.p)
+            pe = zero_dropped((pe * (1.0 / (1.0 - self.p))).expand(x.size(0), -1, -1), self.p)
         return pe

@@ -36,14 +36,6 @@ def _fair_bits(n, device):
     return (packed >> _SHIFTS.to(device)).bitwise_and_(1).view(-1)[:n]
 
 
-def bernoulli_mask(n, p, device=None):
-    """Flat bool tensor of ``n`` independent draws with P(True) = ``p`` (24-bit resolution)."""
-    if p == 0.5:
-        return _fair_bits(n, device).view(torch.bool)  # 0/1 bytes are valid bools
-    draws = torch.randint(0, 1 << 24, (n, ), dtype=torch.int32, device=device)
-    return draws < math.ceil(p * (1 << 24))
-
-
 def drop_positions(n, p, device=None, sigmas=6.0):
     """Sorted int64 positions in ``[0, n)`` zeroed by i.i.d. dropout with probability ``p``.
 
@@ -124,18 +116,16 @@ def zero_dropped(x, p, inplace=False):
 def relu_zero_dropped(x, p):
     """``zero_dropped(relu(x), p)``; ``x`` must be fresh (a linear layer's output): it is reused."""
     if not (_sparse_path(x, p) and x.is_contiguous()):
-        return F.relu(x) * keep_mask(x.shape, p, x.device)
+        return zero_dropped(F.relu(x), p)
     return _ReluZeroAt.apply(x, drop_positions(x.numel(), p, x.device))
 
 
 def keep_mask(shape, p, device=None):
-    """Mask of ``shape`` to multiply by: 1 where dropout with probability ``p`` keeps an element
-    (uint8 0/1 for ``p = 0.5`` on the CPU, bool otherwise)."""
-    if torch.device(device or 'cpu').type != 'cpu':
-        return torch.rand(shape, device=device) >= p
-    if p == 0.5:  # fair bits: "kept" has the same law as "dropped"
+    """Mask of ``shape`` to multiply by, 1 where dropout with probability ``p`` keeps an element: fair
+    0/1 bytes for ``p = 0.5`` on the CPU ("kept" has the law of "dropped"), else ``rand >= p``."""
+    if p == 0.5 and torch.device(device or 'cpu').type == 'cpu':
         return _fair_bits(math.prod(shape), device).view(shape)
-    return ~bernoulli_mask(math.prod(shape), p, device).view(shape)
+    return torch.rand(shape, device=device) >= p
 
 
 def dropout(x, p, training=True):
