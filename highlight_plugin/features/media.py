@@ -184,6 +184,9 @@ class _Pipe:
                 self.queue.get_nowait()
             except queue.Empty:
                 self._thread.join(timeout=0.05)
+        self._err_thread.join()  # ffmpeg has exited: stderr is at its end
+        self.proc.stdout.close()
+        self.proc.stderr.close()
 
 
 def read_frames(path: str, fps: float, size: int, chunk: int = 32, crop: bool = True,
