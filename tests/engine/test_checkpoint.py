@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 from collections import OrderedDict
 
 import numpy as np
@@ -75,7 +76,7 @@ def test_missing_truncated_and_mismatching_checkpoints(tmp_path):
 def test_atomic_write_keeps_old_file_when_saving_dies(tmp_path, monkeypatch):
     path = str(tmp_path / 'epoch_1.pth')
     save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, path)
-    before = open(path, 'rb').read()
+    before = Path(path).read_bytes()
 
     def dies_halfway(obj, f, *args, **kwargs):
         f.write(b'PK\x03\x04 half a checkpoint')
@@ -84,7 +85,7 @@ def test_atomic_write_keeps_old_file_when_saving_dies(tmp_path, monkeypatch):
     monkeypatch.setattr(torch, 'save', dies_halfway)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path)
-    assert open(path, 'rb').read() == before
+    assert Path(path).read_bytes() == before
     assert os.listdir(tmp_path) == ['epoch_1.pth']  # no temporary left behind
     with pytest.raises(RuntimeError):
         with atomic_write(str(tmp_path / 'last_checkpoint'), 'w') as f:
