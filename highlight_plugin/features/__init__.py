@@ -10,21 +10,24 @@ from .builder import build_extractors
 from .clip import CLIPExtractor, CLIPTextEncoder, build_clip
 from .job import collect_videos, read_queries, run_extraction, run_text_extraction
 from .layouts import LAYOUTS, Layout, Output, get_layout, save_array
-from .media import MediaInfo, probe, read_audio, read_frames, select_audio_stream
+from .media import (MediaInfo, audio_reader, frame_reader, probe, read_audio, read_frames, register_audio_method,
+                    register_frame_sampling, select_audio_stream)
 from .panns import PANNsExtractor, build_cnn14
 from .pca import PCA, fit_pca_on_videos
 from .pipeline import VideoFeatures, expected_rows, extract
 from .resnet import ResNetExtractor, build_resnet
 from .slowfast import SlowFastExtractor, build_slowfast
 from .vggish import VGGishConv, VGGishExtractor, build_vggish
+from .weights import WEIGHT_CONVERTERS, load_pickle, save_tensors
 
 __all__ = [
     'EXTRACTORS', 'AudioSpec', 'BaseExtractor', 'FrameSpec', 'build_extractor', 'build_extractors',
     'load_weights',
     'CLIPExtractor', 'CLIPTextEncoder', 'build_clip', 'collect_videos', 'read_queries',
     'run_extraction', 'run_text_extraction', 'LAYOUTS', 'Layout', 'Output', 'get_layout', 'save_array',
-    'MediaInfo', 'probe', 'read_audio', 'read_frames', 'select_audio_stream', 'PANNsExtractor',
+    'MediaInfo', 'audio_reader', 'frame_reader', 'probe', 'read_audio', 'read_frames',
+    'register_audio_method', 'register_frame_sampling', 'select_audio_stream', 'PANNsExtractor',
     'build_cnn14', 'PCA', 'fit_pca_on_videos', 'VideoFeatures', 'expected_rows', 'extract',
     'ResNetExtractor', 'build_resnet', 'SlowFastExtractor', 'build_slowfast', 'VGGishConv',
-    'VGGishExtractor', 'build_vggish'
+    'VGGishExtractor', 'build_vggish', 'WEIGHT_CONVERTERS', 'load_pickle', 'save_tensors'
 ]

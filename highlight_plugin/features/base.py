@@ -21,17 +21,22 @@ EXTRACTORS = Registry('highlight feature extractor')
 
 @dataclass(frozen=True)
 class FrameSpec:
-    """RGB frames sampled at ``fps`` (each at the centre of its 1/fps interval), resized
-    to ``size`` (shorter side) and centre-cropped to a square when ``crop``."""
+    """RGB frames sampled at ``fps``, resized to ``size`` (shorter side) and centre-cropped
+    to a square when ``crop``. ``sampling`` names the rule that picks and shapes the frames
+    (``media.FRAME_SAMPLINGS``); 'centre' takes the frame on screen at the centre of each
+    1/fps interval."""
     fps: float
     size: int
     crop: bool = True
+    sampling: str = 'centre'
 
 
 @dataclass(frozen=True)
 class AudioSpec:
-    """Mono float32 audio at ``sample_rate``."""
+    """Mono float32 audio at ``sample_rate``; ``method`` names how it is decoded, mixed down
+    and resampled (``media.AUDIO_METHODS``; 'ffmpeg': one ffmpeg pass, ``-ac 1 -ar``)."""
     sample_rate: int
+    method: str = 'ffmpeg'
 
 
 class BaseExtractor:
@@ -121,8 +126,8 @@ def resolve_checkpoint(path: str) -> Path:
 
 
 def load_state_dict(path: Optional[str], what: str, how_to_get: str, prefixes=()) -> dict:
-    """Load a state dict from a local file (or a URL, see :func:`resolve_checkpoint`) with
-    ``torch.load(weights_only=True)``.
+    """Load a state dict from a local file (or a URL, see :func:`resolve_checkpoint`):
+    ``.safetensors``, else ``torch.load(weights_only=True)``.
 
     Unwraps the usual containers (``state_dict``, ``model``, ``module``) and strips the
     first matching key prefix in ``prefixes``.
@@ -134,7 +139,11 @@ def load_state_dict(path: Optional[str], what: str, how_to_get: str, prefixes=()
     if not p.is_file():
         raise CheckpointError(f'{what} weights not found at {p}. {how_to_get}')
     try:
-        ckpt = torch.load(p, map_location='cpu', weights_only=True)
+        if p.suffix == '.safetensors':
+            from safetensors.torch import load_file
+            ckpt = load_file(str(p))
+        else:
+            ckpt = torch.load(p, map_location='cpu', weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling failure is a bad checkpoint
         raise CheckpointError(f'{p}: cannot load {what} weights safely ({type(e).__name__}: {e})') from e
     for key in ('state_dict', 'model', 'module'):

@@ -6,14 +6,16 @@ rotation metadata (autorotate), follows the real timestamps (variable frame rate
 resizes in the decoder, which is much cheaper than resizing decoded full-size frames.
 
 :func:`read_frames_decord` is an alternative frame reader on decord (random access by
-frame index) with the same output contract; :func:`frame_reader` picks one by name.
+frame index) with the same output contract. A recipe names its frame sampling
+(``FrameSpec.sampling``) and its audio reading (``AudioSpec.method``); :func:`frame_reader`
+and :func:`audio_reader` return the registered readers.
 """
 import queue
 import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -309,14 +311,40 @@ def _first_line(error: Exception) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-FRAME_READERS = dict(ffmpeg=read_frames, decord=read_frames_decord)
+# Named frame samplings: how a recipe picks and shapes its frames (parity.md). Each entry reads the frames of a
+# FrameSpec as ``reader(path, spec, chunk, threads, info)`` -> chunks of (n, size, size, 3) uint8 RGB.
+FRAME_SAMPLINGS: Dict[Tuple[str, str], Callable[..., Iterator[np.ndarray]]] = {}
+BACKENDS = ('ffmpeg', 'decord')
 
 
-def frame_reader(backend: str) -> Callable[..., Iterator[np.ndarray]]:
-    """The frame reader named ``backend`` ('ffmpeg' or 'decord'); same arguments and output."""
-    if backend not in FRAME_READERS:
-        raise ConfigError(f'unknown video decoder backend {backend!r} (choose from {sorted(FRAME_READERS)})')
-    return FRAME_READERS[backend]
+def register_frame_sampling(sampling: str, backend: str = 'ffmpeg'):
+    """Decorator: the reader of ``FrameSpec(sampling=sampling)`` frames on ``backend``."""
+    def register(reader):
+        FRAME_SAMPLINGS[(backend, sampling)] = reader
+        return reader
+    return register
+
+
+@register_frame_sampling('centre', 'ffmpeg')
+def _centre_ffmpeg(path, spec, chunk, threads, info):
+    return read_frames(path, spec.fps, spec.size, chunk=chunk, crop=spec.crop, threads=threads)
+
+
+@register_frame_sampling('centre', 'decord')
+def _centre_decord(path, spec, chunk, threads, info):
+    return read_frames_decord(path, spec.fps, spec.size, chunk=chunk, crop=spec.crop, threads=threads, info=info)
+
+
+def frame_reader(backend: str, sampling: str = 'centre') -> Callable[..., Iterator[np.ndarray]]:
+    """The reader of ``sampling`` frames on ``backend`` ('ffmpeg' or 'decord'), called as
+    ``reader(path, spec, chunk, threads, info)``."""
+    if backend not in BACKENDS:
+        raise ConfigError(f'unknown video decoder backend {backend!r} (choose from {list(BACKENDS)})')
+    if (backend, sampling) not in FRAME_SAMPLINGS:
+        known = sorted(s for b, s in FRAME_SAMPLINGS if b == backend)
+        raise ConfigError(f'frame sampling {sampling!r} is not available on the {backend} decoder '
+                          f'(it has: {", ".join(known)})')
+    return FRAME_SAMPLINGS[(backend, sampling)]
 
 
 def read_audio(path: str, sample_rate: int, stream: Optional[AudioStream] = None,
@@ -332,3 +360,26 @@ def read_audio(path: str, sample_rate: int, stream: Optional[AudioStream] = None
     for buf in _Pipe(cmd, chunk):
         yield np.frombuffer(buf[:len(buf) // 4 * 4], np.float32)
 
+
+# Named audio readings (``AudioSpec.method``): ``reader(path, spec, stream, chunk_seconds, start)`` -> chunks of
+# mono float32 samples at ``spec.sample_rate``.
+AUDIO_METHODS: Dict[str, Callable[..., Iterator[np.ndarray]]] = {}
+
+
+def register_audio_method(method: str):
+    """Decorator: the reader of ``AudioSpec(method=method)`` audio."""
+    def register(reader):
+        AUDIO_METHODS[method] = reader
+        return reader
+    return register
+
+
+@register_audio_method('ffmpeg')
+def _ffmpeg_audio(path, spec, stream, chunk_seconds, start=0.0):
+    return read_audio(path, spec.sample_rate, stream, chunk_seconds=chunk_seconds, start=start)
+
+
+def audio_reader(method: str = 'ffmpeg') -> Callable[..., Iterator[np.ndarray]]:
+    if method not in AUDIO_METHODS:
+        raise ConfigError(f'unknown audio reading {method!r} (choose from {", ".join(sorted(AUDIO_METHODS))})')
+    return AUDIO_METHODS[method]

@@ -15,7 +15,7 @@ import numpy as np
 
 from highlight_plugin.engine.errors import DataError
 from .base import AudioSpec, BaseExtractor, FrameSpec
-from .media import AudioStream, MediaInfo, frame_reader, probe, read_audio, select_audio_stream
+from .media import AudioStream, MediaInfo, audio_reader, frame_reader, probe, select_audio_stream
 
 
 @dataclass
@@ -110,12 +110,13 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
             video too short to give one row.
         ConfigError: unknown ``backend``.
     """
-    read_frames = frame_reader(backend)
     info = info or probe(video)
     groups = defaultdict(list)
     for name, ex in extractors.items():
         groups[ex.spec].append(name)
     stream = select_audio_stream(info, audio_languages)
+    readers = {spec: frame_reader(backend, spec.sampling) if isinstance(spec, FrameSpec) else audio_reader(spec.method)
+               for spec in groups}
     for spec, names in groups.items():
         if isinstance(spec, FrameSpec) and not info.has_video:
             raise DataError(f'{video}: no video stream (needed by {", ".join(names)})')
@@ -129,10 +130,9 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     for spec, names in groups.items():
         if isinstance(spec, FrameSpec):
             chunk = max(1, int(round(chunk_seconds * spec.fps)))
-            sources[spec] = read_frames(video, spec.fps, spec.size, chunk=chunk, crop=spec.crop,
-                                        threads=decode_threads)
+            sources[spec] = readers[spec](video, spec, chunk, decode_threads, info)
         else:
-            sources[spec] = read_audio(video, spec.sample_rate, stream, chunk_seconds=chunk_seconds)
+            sources[spec] = readers[spec](video, spec, stream, chunk_seconds)
     try:
         while sources:
             for spec in list(sources):

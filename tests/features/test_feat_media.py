@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from highlight_plugin.engine.errors import DataError
-from highlight_plugin.features import probe, read_audio, read_frames, select_audio_stream
+from highlight_plugin.engine.errors import ConfigError, DataError
+from highlight_plugin.features import (FrameSpec, audio_reader, frame_reader, probe, read_audio, read_frames,
+                                       select_audio_stream)
 
 
 def _frames(path, fps, size=16, crop=True):
@@ -72,3 +73,13 @@ def test_odd_resolution_and_corrupt(tmp_path, media_dir, make_media):
     assert frames.shape == (2, 16, 16, 3)
     with pytest.raises(DataError, match='ffmpeg'):
         list(read_frames(str(media_dir / 'corrupt.mp4'), 1.0, 16))
+
+
+def test_named_samplings_and_audio_methods(media_dir):
+    spec = FrameSpec(fps=1.0, size=16)
+    via_registry = np.concatenate(list(frame_reader('ffmpeg', 'centre')(str(media_dir / 'good.mp4'), spec, 4, 0, None)))
+    np.testing.assert_array_equal(via_registry, _frames(media_dir / 'good.mp4', 1.0))
+    with pytest.raises(ConfigError, match="sampling 'nope' is not available on the ffmpeg decoder"):
+        frame_reader('ffmpeg', 'nope')
+    with pytest.raises(ConfigError, match="unknown audio reading 'nope'"):
+        audio_reader('nope')
