@@ -34,6 +34,8 @@ class AudioStream:
     index: int  # position among the audio streams (ffmpeg ``0:a:<index>``)
     language: Optional[str] = None
     default: bool = False
+    channels: int = 0  # 0: not reported
+    sample_rate: int = 0
 
 
 @dataclass
@@ -47,6 +49,7 @@ class MediaInfo:
     audio: List[AudioStream] = field(default_factory=list)
     rotation: int = 0  # display rotation of the video, degrees counter-clockwise in [0, 360)
     time_base: Optional[int] = None  # ticks per second of the video timestamps (ffmpeg's tbn)
+    fps: Optional[float] = None  # average frame rate of the video as ffmpeg reports it
 
     @property
     def display_size(self):
@@ -59,6 +62,13 @@ _DURATION = re.compile(r'Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)')
 _STREAM = re.compile(r'Stream #\d+:\d+(?:\[\w+\])?(?:\((\w+)\))?: (Video|Audio|Subtitle|Data)(.*)')
 _SIZE = re.compile(r', (\d{2,5})x(\d{2,5})[ ,]')
 _TBN = re.compile(r', (\d+(?:\.\d+)?)(k?) tbn')
+_FPS = re.compile(r', (\d+(?:\.\d+)?)(k?) fps')
+_AUDIO = re.compile(r', (\d+) Hz, ([^,]+)')
+# channel layout names ffmpeg prints -> channel count ('N channels' is parsed)
+_LAYOUTS = {'mono': 1, 'stereo': 2, '2.1': 3, '3.0': 3, '3.0(back)': 3, '4.0': 4, 'quad': 4, 'quad(side)': 4, '3.1': 4,
+            '5.0': 5, '5.0(side)': 5, '4.1': 5, '5.1': 6, '5.1(side)': 6, '6.0': 6, '6.0(front)': 6, 'hexagonal': 6,
+            '6.1': 7, '6.1(back)': 7, '6.1(front)': 7, '7.0': 7, '7.0(front)': 7, '7.1': 8, '7.1(wide)': 8,
+            '7.1(wide-side)': 8, 'octagonal': 8, 'downmix': 2}
 _ROTATION = re.compile(r'display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees', re.IGNORECASE)
 
 
@@ -85,6 +95,9 @@ def probe(path: str) -> MediaInfo:
             size = _SIZE.search(rest + ' ')
             if size:
                 info.width, info.height = int(size.group(1)), int(size.group(2))
+            fps = _FPS.search(rest)
+            if fps:
+                info.fps = float(fps.group(1)) * (1000 if fps.group(2) else 1)
             tbn = _TBN.search(rest)
             if tbn:
                 info.time_base = round(float(tbn.group(1)) * (1000 if tbn.group(2) else 1))
@@ -95,7 +108,13 @@ def probe(path: str) -> MediaInfo:
                 info.rotation = round(float(rot.group(1))) % 360
         elif kind == 'Audio':
             lang = None if lang in (None, '', 'und') else lang.lower()
-            info.audio.append(AudioStream(len(info.audio), lang, '(default)' in rest))
+            audio = AudioStream(len(info.audio), lang, '(default)' in rest)
+            fmt = _AUDIO.search(rest)
+            if fmt:
+                layout = fmt.group(2).strip()
+                n = re.match(r'(\d+) channels', layout)
+                audio.sample_rate, audio.channels = int(fmt.group(1)), int(n.group(1)) if n else _LAYOUTS.get(layout, 0)
+            info.audio.append(audio)
     if not info.has_video and not info.audio:
         last = [ln.strip() for ln in text.strip().splitlines() if ln.strip()][-1:] or ['no streams']
         raise DataError(f'{path}: ffmpeg cannot read this file ({last[0]})')
@@ -201,11 +220,7 @@ def read_frames(path: str, fps: float, size: int, chunk: int = 32, crop: bool = 
     Resizing keeps the aspect ratio (shorter side ``size``); ``crop`` takes the centre
     square, else the frame is squashed to ``size`` x ``size``.
     """
-    fps = float(fps)
-    shift = 0.5 / fps
-    scale = (f'scale={size}:{size}:force_original_aspect_ratio=increase:flags=bicubic,'
-             f'crop={size}:{size}' if crop else f'scale={size}:{size}:flags=bicubic')
-    vf = f'setpts=PTS-STARTPTS-{shift!r}/TB,fps=fps={fps!r}:start_time=0:round=up,{scale}'
+    vf = centre_filter(fps, size, crop)
     cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'error', '-threads', str(threads),
            '-i', str(path), '-map', '0:v:0', '-vf', vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24',
            'pipe:']
@@ -214,6 +229,15 @@ def read_frames(path: str, fps: float, size: int, chunk: int = 32, crop: bool = 
         n = len(buf) // frame_bytes
         if n:
             yield np.frombuffer(buf[:n * frame_bytes], np.uint8).reshape(n, size, size, 3)
+
+
+def centre_filter(fps: float, size: int, crop: bool = True) -> str:
+    """The ffmpeg filter chain of :func:`read_frames` (one frame per clip centre, resized and cropped)."""
+    fps = float(fps)
+    shift = 0.5 / fps
+    scale = (f'scale={size}:{size}:force_original_aspect_ratio=increase:flags=bicubic,'
+             f'crop={size}:{size}' if crop else f'scale={size}:{size}:flags=bicubic')
+    return f'setpts=PTS-STARTPTS-{shift!r}/TB,fps=fps={fps!r}:start_time=0:round=up,{scale}'
 
 
 def scaled_size(width: int, height: int, size: int, crop: bool = True):
