@@ -3,8 +3,13 @@
 Examples::
 
     python tools/extract_features.py videos/ --out-dir data/qvhighlights --layout qvhighlights \\
-        --features clip,panns --clip-checkpoint open_clip_vitb32.bin --panns-checkpoint Cnn14_mAP=0.431.pth \\
-        --queries highlight_val_release.jsonl
+        --clip-checkpoint ViT-B-32.pt --slowfast-checkpoint slowfast_8x8.safetensors \\
+        --panns-checkpoint Cnn14_mAP=0.431.pth --queries highlight_val_release.jsonl
+    python tools/extract_features.py film.mp4 --out-dir data/hotstar --layout hotstar \\
+        --clip-checkpoint open_clip_model.safetensors --panns-checkpoint Cnn14_mAP=0.431.pth
+
+Each layout extracts by default the recipe its published features were made with (README, "Published
+weights and features"); --recipe names another one, and every output directory gets a provenance.json.
     torchrun --nproc_per_node 2 tools/extract_features.py list.txt --out-dir out --layout hotstar \\
         --launcher pytorch --random-init
 """
@@ -23,8 +28,11 @@ def parse_args(argv=None):
     p.add_argument('--layout', required=True, choices=['qvhighlights', 'hotstar', 'soccernet'])
     p.add_argument('--features', help='comma list from clip,panns,slowfast,resnet,vggish '
                    '(default: qvhighlights clip,slowfast,panns; hotstar clip,panns; soccernet resnet,vggish)')
-    p.add_argument('--clip-len', type=float, help='seconds per row for every feature '
-                   '(default per layout: qvhighlights 2; hotstar CLIP 1, PANNs 2; soccernet 0.5)')
+    p.add_argument('--recipe', help='feature recipe (default: the layout\'s: qvhighlights hero_qvhighlights, '
+                   'hotstar univtg_hotstar); hero_qvhighlights_mmaction for mmaction2\'s SlowFast 4x16; '
+                   '"custom" for the layout\'s own settings')
+    p.add_argument('--clip-len', type=float, help='seconds per row for every feature (changes the recipe: '
+                   'custom features; default per layout: qvhighlights 2; hotstar CLIP 1, PANNs 2; soccernet 0.5)')
     p.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
     p.add_argument('--batch-size', type=int, default=32, help='rows per forward pass')
     p.add_argument('--workers', type=int, default=0, help='decoder threads (0: automatic)')
@@ -32,12 +40,14 @@ def parse_args(argv=None):
                    help='video decoder: ffmpeg (one sequential pass decoding ahead, bicubic resize) '
                    'or decord (bilinear resize); same frames and geometry')
     p.add_argument('--threads', type=int, help='torch CPU threads (default: torch default)')
-    p.add_argument('--clip-model', default='ViT-B-32', help='open_clip model name')
+    p.add_argument('--clip-model', help='open_clip model name (default: the recipe\'s, ViT-B-32-quickgelu; '
+                   'another one makes custom features)')
     # checkpoints: a local file, an http(s) URL (downloaded once into the torch hub cache), or 'none'
-    p.add_argument('--clip-checkpoint', help='local open_clip state dict, an open_clip pretrained '
-                   'tag (e.g. openai, downloads when online) or "none"')
+    p.add_argument('--clip-checkpoint', help='OpenAI ViT-B-32.pt, an open_clip .bin/.safetensors, a timm image '
+                   'tower, an open_clip pretrained tag (e.g. openai, downloads when online) or "none"')
     p.add_argument('--panns-checkpoint', help='Cnn14_mAP=0.431.pth or "none"')
-    p.add_argument('--slowfast-checkpoint', help='mmaction2 SlowFast R50 checkpoint or "none"')
+    p.add_argument('--slowfast-checkpoint', help='SlowFast weights: the converted SLOWFAST_8x8_R50 (.safetensors or '
+                   'the .pkl) for the recipes, an mmaction2 4x16 checkpoint for hero_qvhighlights_mmaction, or "none"')
     p.add_argument('--resnet-checkpoint', help='torchvision ResNet-152 state dict, "torchvision" or "none"')
     p.add_argument('--vggish-checkpoint', help='VGGish conv state dict or "none"')
     p.add_argument('--pca', help='soccernet: PCA file (.npz from --fit-pca) applied to ResNet features')
@@ -63,8 +73,8 @@ def main(argv=None):
     try:
         import torch
 
-        from highlight_plugin.features import (CLIPTextEncoder, collect_videos, get_layout, read_queries,
-                                               run_extraction, run_text_extraction)
+        from highlight_plugin.features import (collect_videos, get_layout, read_queries, run_extraction,
+                                               run_text_extraction)
         from highlight_plugin.features.builder import build_extractors
         if args.threads:
             torch.set_num_threads(args.threads)
@@ -84,6 +94,7 @@ def main(argv=None):
                            slowfast=args.slowfast_checkpoint, resnet=args.resnet_checkpoint,
                            vggish=args.vggish_checkpoint)
         options = dict(clip=dict(model_name=args.clip_model), resnet=dict(pca=args.pca))
+        recipe = args.recipe if args.recipe is not None else layout.recipe
         videos = collect_videos(args.inputs)
         if args.fit_pca:
             from highlight_plugin.features.pca import fit_pca_on_videos
@@ -93,7 +104,7 @@ def main(argv=None):
             print(f'PCA saved to {args.pca}')
             return 0
         extractors = build_extractors(layout, features, args.clip_len, args.device, args.batch_size,
-                                      checkpoints, args.random_init, options)
+                                      checkpoints, args.random_init, options, recipe=recipe)
         langs = [s.strip() for s in args.audio_language.split(',')] if args.audio_language else None
         counts = run_extraction(videos, args.out_dir, layout, extractors, args.overwrite, langs,
                                 args.workers, rank, world, progress=not args.no_progress,
@@ -101,9 +112,9 @@ def main(argv=None):
         print(f'[rank {rank}/{world}] videos: {counts["done"]} done, {counts["skipped"]} skipped, '
               f'{counts["failed"]} failed' + (f' (see {args.out_dir}/failures.jsonl)' if counts['failed'] else ''))
         if args.queries:
-            clip = extractors.get('clip')
-            encoder = CLIPTextEncoder(args.clip_model, device=args.device, model=clip.model if clip else None,
-                                      checkpoint=args.clip_checkpoint if clip is None else None)
+            from highlight_plugin.features.builder import build_text_encoder
+            encoder = build_text_encoder(layout, extractors.get('clip'), args.clip_checkpoint, args.device,
+                                         args.random_init, recipe=recipe, model_name=args.clip_model)
             qc = run_text_extraction(read_queries(args.queries), args.out_dir, layout, encoder,
                                      args.overwrite, rank=rank, world_size=world)
             print(f'[rank {rank}/{world}] queries: {qc["done"]} done, {qc["skipped"]} skipped')

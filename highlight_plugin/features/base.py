@@ -78,6 +78,29 @@ class BaseExtractor:
         frames or ``(B, units)`` float32 samples."""
         raise NotImplementedError
 
+    def prepare(self, info) -> None:
+        """Called with the :class:`~.media.MediaInfo` of each video before its rows (recipes whose frame
+        picking depends on the source, e.g. its frame rate)."""
+
+    def tail_row(self, rest: np.ndarray) -> Optional[np.ndarray]:
+        """The last row made of the ``rest`` (fewer than :attr:`units_per_row`) units at the end of a video,
+        or None to drop them. Default: kept when more than half a row, padded by repeating the last frame
+        (video) or with silence (audio)."""
+        if 2 * len(rest) <= self.units_per_row:
+            return None
+        if self.modality == 'video':
+            return np.concatenate([rest, np.repeat(rest[-1:], self.units_per_row - len(rest), axis=0)])
+        return np.concatenate([rest, np.zeros((self.units_per_row - len(rest),) + rest.shape[1:], rest.dtype)])
+
+    def max_rows(self, info) -> Optional[int]:
+        """At most this many rows for the video of ``info`` (None: no limit)."""
+        return None
+
+    @property
+    def network(self) -> str:
+        """The network's name, as recorded with the features (provenance)."""
+        return type(getattr(self, 'model', self)).__name__
+
     def __repr__(self):
         return f'{type(self).__name__}(clip_len={self.clip_len}, device={self.device})'
 
@@ -86,8 +109,10 @@ class CentreFrameExtractor(BaseExtractor):
     """An image network applied to the one frame at the centre of each clip.
 
     Subclasses build ``self.model``, then call :meth:`set_input` with the square input size and the
-    per-channel normalisation (in [0, 1] units) their network was trained with.
+    per-channel normalisation (in [0, 1] units) their network was trained with. ``sampling`` names
+    the frame rule (``FrameSpec.sampling``).
     """
+    sampling = 'centre'
 
     def set_input(self, size: int, mean, std):
         self.size = int(size)
@@ -96,7 +121,7 @@ class CentreFrameExtractor(BaseExtractor):
 
     @property
     def spec(self):
-        return FrameSpec(fps=1.0 / self.clip_len, size=self.size)
+        return FrameSpec(fps=1.0 / self.clip_len, size=self.size, sampling=self.sampling)
 
     @property
     def units_per_row(self):
@@ -125,6 +150,18 @@ def resolve_checkpoint(path: str) -> Path:
     return local
 
 
+def numpy_safe_globals() -> list:
+    """numpy arrays, dtypes and scalars for ``torch.load(weights_only=True)``: published checkpoints keep numpy
+    side data (the PANNs trainer's ``sampler`` state, numpy scalars in mmaction2's ``meta``). They are data;
+    everything else stays refused. Both numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) names."""
+    import numpy as np
+    reconstruct, scalar = np.zeros(0).__reduce__()[0], np.float64(0).__reduce__()[0]
+    names = [(fn, f'{core}.multiarray.{fn.__name__}') for fn in (reconstruct, scalar)
+             for core in ('numpy.core', 'numpy._core')]
+    dtypes = [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')] if hasattr(np, 'dtypes') else []
+    return names + [np.ndarray, np.dtype] + dtypes
+
+
 def load_state_dict(path: Optional[str], what: str, how_to_get: str, prefixes=()) -> dict:
     """Load a state dict from a local file (or a URL, see :func:`resolve_checkpoint`):
     ``.safetensors``, else ``torch.load(weights_only=True)``.
@@ -143,7 +180,8 @@ def load_state_dict(path: Optional[str], what: str, how_to_get: str, prefixes=()
             from safetensors.torch import load_file
             ckpt = load_file(str(p))
         else:
-            ckpt = torch.load(p, map_location='cpu', weights_only=True)
+            with torch.serialization.safe_globals(numpy_safe_globals()):
+                ckpt = torch.load(p, map_location='cpu', weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling failure is a bad checkpoint
         raise CheckpointError(f'{p}: cannot load {what} weights safely ({type(e).__name__}: {e})') from e
     for key in ('state_dict', 'model', 'module'):

@@ -16,12 +16,13 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from highlight_plugin.engine.errors import DataError, HighlightError
+from highlight_plugin.engine.errors import ConfigError, DataError, HighlightError
 from highlight_plugin.engine.fileio import read_jsonl
 from .base import BaseExtractor
 from .layouts import Layout, save_array
 from .media import probe
 from .pipeline import expected_rows, extract
+from .provenance import check_same, write_provenance
 
 VIDEO_EXTS = {'.mp4', '.mkv', '.avi', '.mov', '.webm', '.m4v', '.flv', '.mpg', '.mpeg', '.ts',
               '.wmv', '.3gp', '.wav', '.mp3', '.m4a', '.flac', '.aac'}
@@ -85,6 +86,8 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
     """
     out_dir = Path(out_dir)
     langs = layout.audio_languages if audio_languages is None else tuple(audio_languages)
+    # the recipe's tail rule when the extractors were built for one (builder.build_extractors), else the layout's
+    drop_partial = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in layout.drop_partial)]
     videos = sorted(videos, key=lambda vr: str(vr[0]))[rank::world_size]
     counts = dict(done=0, skipped=0, failed=0)
     owners = {}  # output path -> video, to catch two inputs writing the same file
@@ -100,6 +103,9 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
             continue
         owners.update({p: video for p in paths.values()})
         if not overwrite and all(p.exists() for p in paths.values()):
+            for n, p in paths.items():  # never let a rerun with other settings pass over them silently
+                if hasattr(extractors[n], 'provenance'):
+                    check_same(p, n, extractors[n].provenance)
             counts['skipped'] += 1
             continue
         try:
@@ -107,12 +113,17 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
             total = sum(expected_rows(info.duration, ex.clip_len) for ex in extractors.values())
             with tqdm(total=total or None, desc=fields['vid'][:30], unit='clip', leave=False,
                       disable=not progress, position=1) as clips:
-                result = extract(str(video), extractors, langs, layout.drop_partial,
+                result = extract(str(video), extractors, langs, drop_partial,
                                  decode_threads=decode_threads, on_rows=clips.update, info=info,
                                  backend=backend)
             n = min(len(f) for f in result.features.values())
             for name, feats in result.features.items():
-                layout.write(out_dir, name, fields, feats[:n] if layout.same_length else feats)
+                if hasattr(extractors[name], 'provenance'):
+                    write_provenance(paths[name], name, extractors[name].provenance, overwrite)
+                layout.write(out_dir, name, fields, feats[:n] if layout.same_length else feats,
+                             dtype=getattr(extractors[name], 'dtype', None))
+        except ConfigError:
+            raise  # features of another recipe in the output directory: the whole run is wrong
         except HighlightError as e:
             _fail(out_dir, video, e, counts)
             continue
@@ -166,5 +177,8 @@ def run_text_extraction(queries: Sequence[Tuple[int, str]], out_dir: str, layout
     for i in range(0, len(todo), batch_size):
         chunk = todo[i:i + batch_size]
         for (qid, _), arrays in zip(chunk, encoder([s for _, s in chunk])):
-            save_array(Path(out_dir) / layout.text.pattern.format(qid=qid), arrays=arrays)
+            path = Path(out_dir) / layout.text.pattern.format(qid=qid)
+            if getattr(encoder, 'provenance', None):
+                write_provenance(path, 'text', encoder.provenance, overwrite)
+            save_array(path, arrays=arrays)
     return dict(done=len(todo), skipped=len(shard) - len(todo))

@@ -35,6 +35,7 @@ class Layout:
     audio_languages: Tuple[str, ...] = ()
     text: Optional[Output] = None  # per-query CLIP text features
     same_length: bool = False  # truncate every feature to the shortest (SoccerNet: audio to video rows)
+    recipe: Optional[str] = None  # default feature recipe (recipes.RECIPES): how its published features were made
 
     def fields(self, video: Path, root: Optional[Path] = None) -> Dict[str, str]:
         """Format fields of a video: ``vid`` = file stem, ``game`` = its directory relative
@@ -55,10 +56,12 @@ class Layout:
                               f'(known: {", ".join(self.outputs)})')
         return Path(out_dir) / self.outputs[feature].pattern.format(**fields)
 
-    def write(self, out_dir: Path, feature: str, fields: Dict[str, str], array: np.ndarray) -> Path:
+    def write(self, out_dir: Path, feature: str, fields: Dict[str, str], array: np.ndarray,
+              dtype: Optional[str] = None) -> Path:
+        """Write one feature file; ``dtype`` (a recipe's stored precision) overrides the output's."""
         out = self.outputs[feature]
         path = self.path(out_dir, feature, fields)
-        save_array(path, np.asarray(array, dtype=out.dtype), out.key)
+        save_array(path, np.asarray(array, dtype=dtype or out.dtype), out.key)
         return path
 
     def with_patterns(self, patterns: Dict[str, str]) -> 'Layout':
@@ -98,7 +101,8 @@ LAYOUTS = {
                      vggish=Output('vggish_features/{vid}.npy')),
         clip_len=dict(clip=2.0, slowfast=2.0, panns=2.0, resnet=2.0, vggish=2.0),
         default_features=('clip', 'slowfast', 'panns'),
-        text=Output('clip_text_features/qid{qid}.npz')),
+        text=Output('clip_text_features/qid{qid}.npz'),
+        recipe='hero_qvhighlights'),
     'hotstar': Layout(
         'hotstar',
         outputs=dict(clip=Output('clip_features/{vid}.npz', 'features'),
@@ -106,7 +110,8 @@ LAYOUTS = {
         clip_len=dict(clip=1.0, panns=2.0),
         default_features=('clip', 'panns'),
         drop_partial=('panns',),  # the fork drops the trailing remainder of the audio
-        audio_languages=('en', 'eng', 'hin', 'hi')),
+        audio_languages=('en', 'eng', 'hin', 'hi'),
+        recipe='univtg_hotstar'),
     'soccernet': Layout(
         'soccernet',
         outputs=dict(resnet=Output('{game}/{half}_ResNET_TF2_PCA512.npy'),

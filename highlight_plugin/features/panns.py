@@ -47,20 +47,24 @@ def build_cnn14(checkpoint=None) -> torch.nn.Module:
 @EXTRACTORS.register_module()
 class PANNsExtractor(BaseExtractor):
     """Cnn14 ``embedding`` output (2048-d) of non-overlapping ``clip_len`` windows of mono
-    32 kHz audio (UMT's QVHighlights audio features and the Hotstar fork's)."""
+    32 kHz audio (UMT's QVHighlights audio features and the Hotstar fork's). ``method`` 'librosa'
+    reads the audio as their ``librosa.load`` did (``librosa_audio.py``). The checkpoint may carry the
+    PANNs trainer's numpy side data (``{'iteration', 'model', 'sampler'}``): numpy arrays are data."""
     name = 'panns'
     dim = 2048
     sample_rate = 32000
 
     def __init__(self, clip_len: float, device: str = 'cpu', batch_size: int = 32,
-                 checkpoint=None, model=None):
+                 checkpoint=None, model=None, method: str = 'ffmpeg'):
         super().__init__(clip_len, device, batch_size)
+        self.method = method  # AudioSpec.method: 'ffmpeg' (one -ac 1 -ar pass) or 'librosa' (the references')
+        self.checkpoint = checkpoint
         # channels-last convolutions: ~20% faster on CPU (oneDNN), same outputs to fp32 rounding
         self.model = (model or build_cnn14(checkpoint)).to(self.device, memory_format=torch.channels_last).eval()
 
     @property
     def spec(self):
-        return AudioSpec(self.sample_rate)
+        return AudioSpec(self.sample_rate, self.method)
 
     @property
     def units_per_row(self):

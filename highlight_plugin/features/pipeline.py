@@ -15,6 +15,7 @@ import numpy as np
 
 from highlight_plugin.engine.errors import DataError
 from .base import AudioSpec, BaseExtractor, FrameSpec
+from .decoder import FRAME_FILTERS, decode_frames
 from .media import AudioStream, MediaInfo, audio_reader, frame_reader, probe, select_audio_stream
 
 
@@ -51,13 +52,10 @@ class _RowBatcher:
         full = self.n_pending // self.per_row * self.per_row
         if full:
             self._run(self._take(full))
-        if self.n_pending and not self.drop_partial and 2 * self.n_pending > self.per_row:
-            rest = self._take(self.n_pending)
-            if self.ex.modality == 'video':  # repeat the last frame
-                pad = np.repeat(rest[-1:], self.per_row - len(rest), axis=0)
-            else:  # silence
-                pad = np.zeros((self.per_row - len(rest),) + rest.shape[1:], rest.dtype)
-            self._run(np.concatenate([rest, pad]))
+        if self.n_pending and not self.drop_partial:
+            row = self.ex.tail_row(self._take(self.n_pending))  # the extractor's rule for a partial row
+            if row is not None:
+                self._run(row)
         if not self.outputs:
             return np.zeros((0, self.ex.dim), np.float32)
         return np.concatenate(self.outputs).astype(np.float32, copy=False)
@@ -111,6 +109,8 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
         ConfigError: unknown ``backend``.
     """
     info = info or probe(video)
+    for ex in extractors.values():
+        ex.prepare(info)
     groups = defaultdict(list)
     for name, ex in extractors.items():
         groups[ex.spec].append(name)
@@ -127,13 +127,20 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     # chunk of the same media duration: every decoder works while the networks run
     batchers = {n: _RowBatcher(ex, n in drop_partial, on_rows) for n, ex in extractors.items()}
     sources = {}
-    for spec, names in groups.items():
-        if isinstance(spec, FrameSpec):
-            chunk = max(1, int(round(chunk_seconds * spec.fps)))
-            sources[spec] = readers[spec](video, spec, chunk, decode_threads, info)
-        else:
-            sources[spec] = readers[spec](video, spec, stream, chunk_seconds)
+    chunks = {spec: max(1, int(round(chunk_seconds * spec.fps))) for spec in groups if isinstance(spec, FrameSpec)}
+    # frame samplings written as ffmpeg filter chains share one decode (decoder.py)
+    shared = [s for s in chunks if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
     try:
+        if shared:
+            sources.update(zip(shared, decode_frames(video, shared, [chunks[s] for s in shared], decode_threads,
+                                                     info)))
+        for spec, names in groups.items():
+            if spec in sources:
+                continue
+            if isinstance(spec, FrameSpec):
+                sources[spec] = readers[spec](video, spec, chunks[spec], decode_threads, info)
+            else:
+                sources[spec] = readers[spec](video, spec, stream, chunk_seconds)
         while sources:
             for spec in list(sources):
                 units = next(sources[spec], None)
@@ -150,6 +157,9 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     features = {}
     for n, b in batchers.items():
         features[n] = b.finish()
+        limit = extractors[n].max_rows(info)
+        if limit is not None:
+            features[n] = features[n][:limit]
         if len(features[n]) == 0:
             raise DataError(f'{video}: too short for one {extractors[n].clip_len:g}-s clip of '
                             f'{n} (duration {info.duration} s; more than half a clip is needed)')

@@ -112,7 +112,11 @@ def test_cli_end_to_end(media_dir, tmp_path, tiny_clip_name):
     assert np.load(out / 'clip_features' / 'good.npz')['features'].shape == (2, 32)
     text = np.load(out / 'clip_text_features' / 'qid3.npz')
     assert text['last_hidden_state'].shape == (7, 32) and text['pooler_output'].shape == (32,)
-    np.testing.assert_array_equal(text['pooler_output'], text['last_hidden_state'][-1])
+    assert text['pooler_output'].shape == (32,)  # the projected end-token state (Moment-DETR's pooler_output)
+    # another CLIP network than the recipe's: custom features, and the sidecar says so
+    prov = json.loads((out / 'clip_features' / 'provenance.json').read_text())['clip']
+    assert prov['recipe'] == 'custom' and prov['network'] == tiny_clip_name and prov['sampling'] == 'centre'
+    assert json.loads((out / 'clip_text_features' / 'provenance.json').read_text())['text']['recipe'] == 'custom'
     assert np.load(out / 'clip_text_features' / 'qid4.npz')['last_hidden_state'].shape == (3, 32)
     # no weights and no --random-init: a clear error naming the option
     argv.remove('--random-init')

@@ -1,0 +1,137 @@
+"""Where features came from: a ``provenance.json`` sidecar in each feature directory.
+
+Every extraction writes, next to the files it made, one JSON object per feature name::
+
+    clip_features/provenance.json
+    {"clip": {"recipe": "hero_qvhighlights", "extractor": "clip", "network": "ViT-B-32-quickgelu",
+              "clip_len": 2.0, "sampling": "hero", "dtype": "float16",
+              "weights": {"file": "ViT-B-32.pt", "sha256": "40d37154..."},
+              "version": "0.1.0"}}
+
+(``sha256`` of the weight file, computed once per run; ``null`` for random weights.) The datasets'
+readers open feature files by name and never see the sidecar. A model config names the recipe of
+its training features (``inference_cfg.recipe``); :func:`check_recipe` refuses other features.
+
+For precomputed features (``make_highlights --features DIR``)::
+
+    found = read_provenance(feature_file, 'clip')      # None when the directory has no sidecar
+    check_recipe(cfg.get('recipe'), found, feature_file) # ConfigError (one line) on another recipe
+"""
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Dict, Mapping, Optional
+
+from highlight_plugin.engine.errors import ConfigError
+from highlight_plugin.engine.fileio import atomic_write
+
+SIDECAR = 'provenance.json'
+_SHA_CACHE: Dict[tuple, str] = {}
+
+
+def weights_sha256(path: Optional[str]) -> Optional[str]:
+    """sha256 of a weight file (hex), once per file and run (keyed by path, size and mtime); None when
+    ``path`` is not a local file (random weights, a hub tag)."""
+    if not path or not os.path.isfile(str(path)):
+        return None
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        h = hashlib.sha256()
+        with open(path, 'rb') as f:
+            for block in iter(lambda: f.read(1 << 22), b''):
+                h.update(block)
+        _SHA_CACHE[key] = h.hexdigest()
+    return _SHA_CACHE[key]
+
+
+def describe(extractor, recipe: str, dtype: str) -> dict:
+    """The provenance record of an extractor built for ``recipe``."""
+    import highlight_plugin
+    from .base import resolve_checkpoint
+    ckpt = getattr(extractor, 'checkpoint', None)
+    local = None
+    if ckpt and str(ckpt).lower() != 'none':
+        local = str(resolve_checkpoint(ckpt)) if str(ckpt).startswith(('http://', 'https://')) else str(ckpt)
+    spec = extractor.spec
+    return dict(recipe=recipe, extractor=extractor.name, network=extractor.network,
+                clip_len=extractor.clip_len, sampling=getattr(spec, 'sampling', None) or getattr(spec, 'method', None),
+                dtype=dtype, weights=dict(file=Path(local).name if local else (ckpt or None),
+                                          sha256=weights_sha256(local)),
+                version=highlight_plugin.__version__)
+
+
+def sidecar_path(feature_file) -> Path:
+    return Path(feature_file).parent / SIDECAR
+
+
+def read_provenance(feature_file, feature: str) -> Optional[dict]:
+    """The record of ``feature`` in the sidecar beside ``feature_file``; None without one."""
+    path = sidecar_path(feature_file)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text()).get(feature)
+    except (ValueError, AttributeError) as e:
+        raise ConfigError(f'{path}: unreadable provenance sidecar ({e})') from None
+
+
+def _same(a: Mapping, b: Mapping) -> bool:
+    keys = ('recipe', 'network', 'clip_len', 'sampling', 'dtype')
+    return all(a.get(k) == b.get(k) for k in keys) and a.get('weights', {}).get('sha256') == \
+        b.get('weights', {}).get('sha256')
+
+
+def check_same(feature_file, feature: str, record: dict):
+    """Raise ConfigError when the sidecar beside ``feature_file`` records ``feature`` made otherwise than
+    ``record`` (another recipe, network, weights, ...)."""
+    old = read_provenance(feature_file, feature)
+    if old is not None and not _same(old, record):
+        raise ConfigError(f'{sidecar_path(feature_file).parent}: holds {feature} features of recipe '
+                          f'{old.get("recipe")} ({old.get("network")}, weights {old.get("weights", {}).get("sha256")}); '
+                          f'these would be {record.get("recipe")} ({record.get("network")}, weights '
+                          f'{record.get("weights", {}).get("sha256")}): use another --out-dir, or --overwrite')
+
+
+def write_provenance(feature_file, feature: str, record: dict, overwrite: bool = False):
+    """Record ``feature``'s provenance beside ``feature_file`` (other features' entries are kept).
+
+    Raises:
+        ConfigError: the directory already holds ``feature`` files made otherwise (another recipe,
+            network or weights) and ``overwrite`` is False: mixing them would be silent.
+    """
+    if not overwrite:
+        check_same(feature_file, feature, record)
+    path = sidecar_path(feature_file)
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    if data.get(feature) == record:
+        return
+    data[feature] = record
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(str(path)) as f:
+        f.write((json.dumps(data, indent=1, sort_keys=True) + '\n').encode())
+
+
+def check_recipe(expected: Optional[str], found: Optional[Mapping], path) -> bool:
+    """Refuse features of another recipe than the model's.
+
+    Args:
+        expected: the model's ``inference_cfg.recipe`` (None: the model does not say; anything goes).
+        found: the features' provenance record (:func:`read_provenance`, or an extractor's
+            ``provenance``); None when unknown (e.g. the published QVHighlights release, made before sidecars).
+        path: named in the message (the feature file or extractor).
+
+    Returns:
+        True when the recipes match, False when either side is unknown.
+
+    Raises:
+        ConfigError: one line naming ``path`` and both recipes.
+    """
+    if expected is None or found is None:
+        return False
+    if found.get('recipe') != expected:
+        raise ConfigError(f'{path}: {found.get("feature", found.get("extractor", "these"))} features of recipe '
+                          f'{found.get("recipe")!r}, but the model was trained on {expected!r} features '
+                          f'(re-extract with --recipe {expected})')
+    return True
