@@ -117,7 +117,10 @@ def load_clip_state(model, state: Dict[str, torch.Tensor], path: str, fmt: str, 
     if fmt == 'timm' and not image_only:
         raise CheckpointError(f'{path}: a timm CLIP image tower has no text encoder; use the open_clip file '
                               f'of the same weights (open_clip_model.safetensors) for text features')
-    wanted = {k for k in own if not image_only or k.startswith('visual.')}
+    # an image-only use accepts a file without the text tower (timm); the text encoder then refuses the model
+    text_in_file = any(not k.startswith('visual.') for k in state)
+    wanted = {k for k in own if k.startswith('visual.') or text_in_file or not image_only}
+    model.text_loaded = wanted == set(own)
     missing = sorted(wanted - set(state))
     unexpected = sorted(set(state) - set(own))
     wrong = [f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}' for k in sorted(wanted & set(state))
@@ -197,6 +200,9 @@ class CLIPTextEncoder:
         self.device = torch.device(device)
         self.model = (model or build_clip(model_name, checkpoint, clip_precision(precision, device),
                                           str(self.device))).to(self.device).eval()
+        if not getattr(self.model, 'text_loaded', True):
+            raise CheckpointError(f'{checkpoint or "the CLIP weights"}: an image tower only (timm); text features '
+                                  f'need the full CLIP file (open_clip_model.safetensors or ViT-B-32.pt)')
         self.tokenizer = open_clip.get_tokenizer(model_name)
         self.max_tokens = int(max_tokens)
         self.pooler = pooler
