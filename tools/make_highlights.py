@@ -18,9 +18,10 @@ def parse_args(argv=None):
     p.add_argument('checkpoint', help='trained model weights ("none": random weights, for trying the pipeline)')
     p.add_argument('--out-dir', required=True)
     p.add_argument('--query', help='text query, for query-conditioned models (QVHighlights)')
-    p.add_argument('--clip-checkpoint', help='open_clip weights of the CLIP image/text encoder')
+    p.add_argument('--clip-checkpoint', help='CLIP ViT-B/32 weights: OpenAI ViT-B-32.pt or open_clip_model.safetensors')
     p.add_argument('--panns-checkpoint', help='PANNs Cnn14 weights (Cnn14_mAP=0.431.pth)')
-    p.add_argument('--slowfast-checkpoint', help='mmaction2 SlowFast R50 weights (QVHighlights models)')
+    p.add_argument('--slowfast-checkpoint', help='SlowFast 8x8 weights (QVHighlights models): SLOWFAST_8x8_R50.pkl or '
+                   'its conversion (tools/convert_weights.py slowfast-caffe2)')
     p.add_argument('--random-init', action='store_true', help='random feature networks where no weights are given')
     p.add_argument('--min-len', type=float, default=15.0, help='shortest clip, seconds')
     p.add_argument('--max-len', type=float, default=60.0, help='longest clip, seconds')
@@ -40,8 +41,7 @@ def main(argv=None):
     from highlight_plugin.apis.highlights import model_inputs
     from highlight_plugin.decoding.saliency import SaliencySegmentDecoder
     from highlight_plugin.features import get_layout
-    from highlight_plugin.features.builder import build_extractors
-    from highlight_plugin.features.clip import CLIPTextEncoder
+    from highlight_plugin.features.builder import build_extractors, build_text_encoder
 
     checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
     model = init_model(args.config, checkpoint, device=args.device,
@@ -51,11 +51,11 @@ def main(argv=None):
     names = list(dict.fromkeys((*cfg['video'], *cfg['audio'])))
     checkpoints = dict(clip=args.clip_checkpoint, panns=args.panns_checkpoint, slowfast=args.slowfast_checkpoint)
     extractors = build_extractors(layout, names, device=args.device, checkpoints=checkpoints,
-                                  random_init=args.random_init)
+                                  random_init=args.random_init, recipe=cfg.get('recipe'))
     text_encoder = None
     if cfg.get('query'):
-        clip_model = extractors['clip'].model if 'clip' in extractors else None
-        text_encoder = CLIPTextEncoder(checkpoint=args.clip_checkpoint, device=args.device, model=clip_model)
+        text_encoder = build_text_encoder(layout, extractors.get('clip'), args.clip_checkpoint, args.device,
+                                          args.random_init, recipe=cfg.get('recipe'))
     decoder = SaliencySegmentDecoder(min_len=args.min_len, max_len=args.max_len, top_k=args.top_k,
                                      budget=args.budget)
     result = make_highlights(args.video, model, extractors, args.out_dir, decoder=decoder, layout=layout.name,

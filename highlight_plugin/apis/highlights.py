@@ -76,13 +76,16 @@ def make_highlights(video, model, extractors, out_dir, decoder=None, layout=None
     asked, ``clips/highlight_NNN.mp4`` and ``reel.mp4``.
     """
     from .. import render
-    from ..features import extract, get_layout
+    from ..features import check_recipe, extract, get_layout
 
     cfg = model_inputs(model)
     layout = get_layout(layout or cfg.get('layout', 'hotstar'))
     decoder = decoder or SaliencySegmentDecoder()
+    for name, ex in extractors.items():  # features of the recipe the model was trained on, or a one-line error
+        check_recipe(cfg.get('recipe'), getattr(ex, 'provenance', None), f'extractor {name!r}')
+    drop = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in cfg.get('drop_partial', ()))]
     feats = extract(str(video), extractors, audio_languages=audio_languages,
-                    drop_partial=tuple(cfg.get('drop_partial', ())), on_rows=progress or (lambda n: None))
+                    drop_partial=drop, on_rows=progress or (lambda n: None))
     video_in, audio_in = assemble_inputs(feats.features, cfg, layout.clip_len)
     query_in = None
     if cfg.get('query'):

@@ -28,5 +28,8 @@ test_evaluator = val_evaluator
 
 # What a model trained on this layout reads from a raw video (tools/make_highlights.py): CLIP at 1 fps as video,
 # PANNs per 2 s (trailing remainder dropped, rows repeated onto the 1-s grid) as audio; windows of 120 s.
-inference_cfg = dict(layout='hotstar', clip_len=1.0, video=('clip', ), audio=('panns', ), drop_partial=('panns', ),
+# recipe: how the training features were made (highlight_plugin/features/recipes.py); make_highlights
+# extracts with it and refuses features of another recipe
+inference_cfg = dict(recipe='univtg_hotstar',
+                     layout='hotstar', clip_len=1.0, video=('clip', ), audio=('panns', ), drop_partial=('panns', ),
                      window=120)

@@ -30,5 +30,8 @@ test_evaluator = val_evaluator
 
 # What a model trained on this layout reads from a raw video: SlowFast + CLIP per 2-s clip as video, PANNs per 2 s
 # as audio, CLIP text tokens as the query; windows of 75 clips (150 s, the longest training video).
-inference_cfg = dict(layout='qvhighlights', clip_len=2.0, video=('slowfast', 'clip'), audio=('panns', ),
+# recipe: how the training features were made (highlight_plugin/features/recipes.py); make_highlights
+# extracts with it and refuses features of another recipe
+inference_cfg = dict(recipe='hero_qvhighlights',
+                     layout='qvhighlights', clip_len=2.0, video=('slowfast', 'clip'), audio=('panns', ),
                      query='clip', window=75)
