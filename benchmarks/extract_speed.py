@@ -13,7 +13,13 @@ Then, for comparison, the networks alone (warm) and the sum of the parts run one
 after the other. It also checks that the streamed, batched features equal the straightforward per-clip
 computation (frame seeked with ffmpeg at each clip centre, one forward per clip; audio
 windows one by one) to fp32 tolerance, on ``--check`` clips spread over the video.
-The last line is the end-to-end realtime factor.
+Then the layouts' published recipes (``--layouts``, random weights, the same machine and threads):
+  hotstar       CLIP ViT-B/32 (QuickGELU) on HERO's frames every second + PANNs on librosa's audio;
+  qvhighlights  CLIP every 2 s + SlowFast 8x8 on HERO's 30-fps decode (one ffmpeg decode feeds both, with a
+                ``split`` filter) + PANNs, on a shorter video (``--qv-minutes``: SlowFast R50 is slow on a CPU);
+each with its end-to-end realtime factor and the limit its parts measured alone set (one after the other:
+the shared decode, the audio reading, each network on the decoded rows), and end to end / limit (>= 90%).
+The last line is the end-to-end realtime factor of the first measurement.
 """
 import argparse
 import os
@@ -30,6 +36,8 @@ import torch  # noqa: E402
 from highlight_plugin.features import (CLIPExtractor, PANNsExtractor, extract, probe, read_audio,  # noqa: E402
                                        read_frames)
 from highlight_plugin.features.media import ffmpeg_exe  # noqa: E402
+from highlight_plugin.features import AudioSpec, decode_frames, get_layout, read_audio_librosa  # noqa: E402
+from highlight_plugin.features.builder import build_extractors  # noqa: E402
 
 
 def make_video(path, seconds):
@@ -62,6 +70,53 @@ def reference_clip(path, model, t, size=224):
     return CLIPExtractor(2.0, model=model, batch_size=1).forward_rows(frame)[0]
 
 
+def layout_speed(name, video, batch_size):
+    """End-to-end and parts-alone realtime factors of a layout's recipe; returns (e2e, limit)."""
+    duration = probe(video).duration
+    torch.manual_seed(0)
+    exs = build_extractors(get_layout(name), random_init=True, batch_size=batch_size)
+    if 'slowfast' in exs:
+        exs['slowfast'].batch_size = 2
+    drop = [n for n, ex in exs.items() if ex.drop_partial]
+    res, t_e2e = timed(lambda: extract(video, exs, drop_partial=drop))
+    video_exs = {n: ex for n, ex in exs.items() if not isinstance(ex.spec, AudioSpec)}
+    specs = list(dict.fromkeys(ex.spec for ex in video_exs.values()))
+    chunks = [max(1, int(round(32 * s.fps))) for s in specs]
+
+    def decode():
+        outs, got = decode_frames(video, specs, chunks), [[] for _ in specs]
+        while outs:
+            for i, it in list(enumerate(outs)):
+                if it is None:
+                    continue
+                chunk = next(it, None)
+                if chunk is None:
+                    outs[i] = None
+                else:
+                    got[i].append(chunk)
+            if all(o is None for o in outs):
+                break
+        return {s: np.concatenate(g) for s, g in zip(specs, got)}
+    frames, t_dec = timed(decode)
+    audio, t_aud = timed(lambda: np.concatenate(list(read_audio_librosa(video, 32000))))
+    parts = dict(decode=t_dec, audio=t_aud)
+    for n, ex in exs.items():
+        units = audio if n not in video_exs else frames[ex.spec]
+        per = ex.units_per_row
+        rows = units[:len(units) // per * per].reshape((-1, per) + units.shape[1:])
+        ex.prepare(probe(video))
+        _, parts[n] = timed(lambda: [ex.forward_rows(rows[i:i + ex.batch_size])
+                                     for i in range(0, len(rows), ex.batch_size)])
+    limit = duration / sum(parts.values())
+    e2e = duration / t_e2e
+    print(f'{name} ({", ".join(f"{n} {f.shape}" for n, f in res.features.items())}; {duration:.0f} s): parts alone '
+          + ', '.join(f'{k} {duration / v:.1f}x' for k, v in parts.items())
+          + f'; limit (one after the other) {limit:.1f}x realtime')
+    print(f'{name} layout end to end: {e2e:.1f}x realtime = {100 * e2e / limit:.0f}% of its limit'
+          + ('' if e2e >= 0.9 * limit else ' (BELOW 90%)'))
+    return e2e, limit
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--minutes', type=float, default=10.0)
@@ -69,6 +124,8 @@ def main():
     p.add_argument('--batch-size', type=int, default=32)
     p.add_argument('--check', type=int, default=8, help='clips compared with the per-clip computation')
     p.add_argument('--cache', default='/tmp/highlight_bench')
+    p.add_argument('--layouts', default='hotstar,qvhighlights', help='recipes to measure too ("" for none)')
+    p.add_argument('--qv-minutes', type=float, default=1.0, help='video length for the qvhighlights layout')
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.cache, exist_ok=True)
@@ -117,6 +174,9 @@ def main():
         err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-12)
         print(f'{name}: max |batched - per-clip| / max|per-clip| = {err:.2e} over {len(idx)} clips '
               f'({"OK" if err < 1e-4 else "MISMATCH"})')
+    for name in [n for n in args.layouts.split(',') if n]:
+        secs = int((args.qv_minutes if name == 'qvhighlights' else args.minutes) * 60)
+        layout_speed(name, make_video(os.path.join(args.cache, f'testsrc_{secs}s_720p30.mp4'), secs), args.batch_size)
     print(f'end to end (decode + CLIP ViT-B/32 every 2 s + PANNs Cnn14, {args.threads} threads, incl. '
           f'warm-up): {duration:.0f} s of video in {t_e2e:.1f} s')
     print(f'end-to-end realtime factor: {duration / t_e2e:.1f}x')
