@@ -129,3 +129,14 @@ def test_caffe2_names_and_refusals(tmp_path):
         pickle.dump(dict(blobs=dict(conv1_w=torch.nn.ReLU())), f)
     with pytest.raises(CheckpointError, match='refusing to load'):
         caffe2_slowfast_state(str(tmp_path / 'code.pkl'), own)
+
+
+def test_make_highlights_refuses_another_recipe(tmp_path):
+    from types import SimpleNamespace
+
+    from highlight_plugin.apis import make_highlights
+    model = SimpleNamespace(cfg=dict(inference_cfg=dict(recipe='univtg_hotstar', layout='hotstar', video=('clip',))))
+    clip = SimpleNamespace(provenance=dict(recipe='custom', extractor='clip', feature='clip'))
+    with pytest.raises(ConfigError, match="extractor 'clip': clip features of recipe 'custom', but the model was "
+                                          "trained on 'univtg_hotstar'"):
+        make_highlights('film.mp4', model, dict(clip=clip), str(tmp_path))
