@@ -22,7 +22,8 @@ CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 HOW_TO_GET_CLIP = (
     'Pass --clip-checkpoint with OpenAI\'s ViT-B-32.pt (the clip package\'s download, '
-    'https://openaipublic.azureedge.net/clip/models/40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt), '
+    'https://openaipublic.azureedge.net/clip/models/'
+    '40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt), '
     'or open_clip_model.safetensors / open_clip_pytorch_model.bin of the Hugging Face repo '
     'timm/vit_base_patch32_clip_224.openai, or a pretrained tag such as "openai" to let open_clip download it '
     'when online, or "none" for random weights.')

@@ -89,7 +89,8 @@ def check_same(feature_file, feature: str, record: dict):
     old = read_provenance(feature_file, feature)
     if old is not None and not _same(old, record):
         raise ConfigError(f'{sidecar_path(feature_file).parent}: holds {feature} features of recipe '
-                          f'{old.get("recipe")} ({old.get("network")}, weights {old.get("weights", {}).get("sha256")}); '
+                          f'{old.get("recipe")} ({old.get("network")}, weights '
+                          f'{old.get("weights", {}).get("sha256")}); '
                           f'these would be {record.get("recipe")} ({record.get("network")}, weights '
                           f'{record.get("weights", {}).get("sha256")}): use another --out-dir, or --overwrite')
 

@@ -29,7 +29,8 @@ from .weights import WEIGHT_CONVERTERS, load_pickle, save_tensors
 
 HOW_TO_GET_SLOWFAST = {
     'pyslowfast_8x8': 'Download PySlowFast\'s SLOWFAST_8x8_R50.pkl (Kinetics-400, Caffe2; linked from PySlowFast\'s '
-                      'MODEL_ZOO.md: https://dl.fbaipublicfiles.com/pyslowfast/model_zoo/kinetics400/SLOWFAST_8x8_R50.pkl)'
+                      'MODEL_ZOO.md: '
+                      'https://dl.fbaipublicfiles.com/pyslowfast/model_zoo/kinetics400/SLOWFAST_8x8_R50.pkl)'
                       ', convert it once with "python tools/convert_weights.py slowfast-caffe2 SLOWFAST_8x8_R50.pkl '
                       '--out slowfast_8x8.safetensors" and pass --slowfast-checkpoint slowfast_8x8.safetensors (or the '
                       '.pkl itself), or "none" for random weights.',
@@ -256,7 +257,8 @@ def caffe2_slowfast_state(path: str, own: Optional[Dict[str, torch.Tensor]] = No
         state[key] = t
     missing = [k for k in own if k not in state and not k.endswith('num_batches_tracked')]
     if missing:
-        raise CheckpointError(f'{path}: no Caffe2 blob for {len(missing)} tensors of SlowFast 8x8 R50 (e.g. {missing[0]})')
+        raise CheckpointError(f'{path}: no Caffe2 blob for {len(missing)} tensors of SlowFast 8x8 R50 '
+                              f'(e.g. {missing[0]})')
     state.update({k: torch.zeros_like(v) for k, v in own.items() if k.endswith('num_batches_tracked')})
     return state
 
@@ -266,5 +268,5 @@ def convert_slowfast_caffe2(inputs, out):
     """PySlowFast SLOWFAST_8x8_R50.pkl (Caffe2) -> mmaction2 SlowFast 8x8 state dict (--slowfast-checkpoint)."""
     if len(inputs) != 1:
         raise CheckpointError('slowfast-caffe2 takes one input file (SLOWFAST_8x8_R50.pkl)')
-    return save_tensors(out, caffe2_slowfast_state(inputs[0]), metadata=dict(source='PySlowFast SLOWFAST_8x8_R50 Caffe2',
-                                                                             network='pyslowfast_8x8'))
+    return save_tensors(out, caffe2_slowfast_state(inputs[0]),
+                        metadata=dict(source='PySlowFast SLOWFAST_8x8_R50 Caffe2', network='pyslowfast_8x8'))
