@@ -9,6 +9,7 @@ from .base import EXTRACTORS, AudioSpec, BaseExtractor, FrameSpec, build_extract
 from .builder import build_extractors
 from .clip import CLIPExtractor, CLIPTextEncoder, build_clip
 from .job import collect_videos, read_queries, run_extraction, run_text_extraction
+from .keras_resnet import KerasResNetV1, SoccerNetResNetExtractor, build_keras_resnet
 from .layouts import LAYOUTS, Layout, Output, get_layout, save_array
 from .media import (MediaInfo, audio_reader, frame_reader, probe, read_audio, read_frames, register_audio_method,
                     register_frame_sampling, select_audio_stream)
@@ -17,13 +18,15 @@ from .pca import PCA, fit_pca_on_videos
 from .pipeline import VideoFeatures, expected_rows, extract
 from .resnet import ResNetExtractor, build_resnet
 from .slowfast import SlowFastExtractor, build_slowfast
+from .soccernet_media import read_audio_vandd, read_frames_soccernet, resize_area
 from .vggish import VGGishConv, VGGishExtractor, build_vggish
 from .weights import WEIGHT_CONVERTERS, load_pickle, save_tensors
 
 __all__ = [
     'EXTRACTORS', 'AudioSpec', 'BaseExtractor', 'FrameSpec', 'build_extractor', 'build_extractors',
     'load_weights',
-    'CLIPExtractor', 'CLIPTextEncoder', 'build_clip', 'collect_videos', 'read_queries',
+    'CLIPExtractor', 'CLIPTextEncoder', 'build_clip', 'collect_videos', 'read_queries', 'KerasResNetV1',
+    'SoccerNetResNetExtractor', 'build_keras_resnet', 'read_audio_vandd', 'read_frames_soccernet', 'resize_area',
     'run_extraction', 'run_text_extraction', 'LAYOUTS', 'Layout', 'Output', 'get_layout', 'save_array',
     'MediaInfo', 'audio_reader', 'frame_reader', 'probe', 'read_audio', 'read_frames',
     'register_audio_method', 'register_frame_sampling', 'select_audio_stream', 'PANNsExtractor',

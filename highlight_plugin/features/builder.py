@@ -10,8 +10,10 @@ WEIGHT_HINTS = {
     'clip': '--clip-checkpoint PATH (open_clip state dict of OpenAI ViT-B/32) or "openai" (hub, online)',
     'panns': '--panns-checkpoint PATH (Cnn14_mAP=0.431.pth, https://zenodo.org/record/3987831)',
     'slowfast': '--slowfast-checkpoint PATH (mmaction2 slowfast_r50_8xb8-4x16x1-256e_kinetics400-rgb .pth)',
-    'resnet': '--resnet-checkpoint PATH (torchvision resnet152 IMAGENET1K_V1 .pth) or "torchvision" (online)',
-    'vggish': '--vggish-checkpoint PATH (converted VGGish state dict, e.g. torchvggish vggish-10086976.pth)',
+    'resnet': '--resnet-checkpoint PATH (soccernet: Keras resnet152_weights_tf_dim_ordering_tf_kernels.h5; '
+              'other layouts: torchvision resnet152 IMAGENET1K_V1 .pth or "torchvision" (online))',
+    'vggish': '--vggish-checkpoint PATH (V&D\'s vggish_audioset_weights_without_fc2.h5 or torchvggish '
+              'vggish-10086976.pth)',
 }
 
 
@@ -41,11 +43,13 @@ def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None,
             WEIGHT_HINTS.get(f, f'--{f}-checkpoint') for f in missing)
             + ' (or --random-init for random weights)')
     if 'resnet' in features and layout.name == 'soccernet' and not options.get('resnet', {}).get('pca'):
-        raise ConfigError('the soccernet layout stores PCA-reduced ResNet features: pass --pca PATH '
-                          '(fit it once on training videos with --fit-pca --pca PATH)')
+        raise ConfigError('the soccernet layout stores PCA-reduced ResNet features: pass --pca '
+                          'pca_512_TF2.pkl,average_512_TF2.pkl (SoccerNet\'s, sn-spotting Features/) or their '
+                          'conversion (tools/convert_weights.py soccernet-pca), or a PCA of your own (--fit-pca)')
     out = {}
     for name in features:
         length = clip_len if clip_len is not None else layout.clip_len.get(name, 2.0)
-        out[name] = build_extractor(name, length, device=device, batch_size=batch_size,
-                                    checkpoint=checkpoints.get(name), **options.get(name, {}))
+        cfg = dict(layout.extractors.get(name, {}))
+        out[name] = build_extractor(cfg.pop('type', name), length, device=device, batch_size=batch_size,
+                                    checkpoint=checkpoints.get(name), **{**cfg, **options.get(name, {})})
     return out

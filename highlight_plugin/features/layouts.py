@@ -5,7 +5,7 @@ SoccerNet §7.2. Every file is written atomically (temporary file in the same di
 then ``os.replace``), so a file that exists is complete and a rerun can skip it.
 """
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -35,6 +35,8 @@ class Layout:
     audio_languages: Tuple[str, ...] = ()
     text: Optional[Output] = None  # per-query CLIP text features
     same_length: bool = False  # truncate every feature to the shortest (SoccerNet: audio to video rows)
+    # feature -> its extractor: registry type (default: the feature's name) and constructor defaults
+    extractors: Dict[str, dict] = field(default_factory=dict)
 
     def fields(self, video: Path, root: Optional[Path] = None) -> Dict[str, str]:
         """Format fields of a video: ``vid`` = file stem, ``game`` = its directory relative
@@ -115,7 +117,11 @@ LAYOUTS = {
                      panns=Output('{game}/{half}_PANNs.npy')),
         clip_len=dict(resnet=0.5, vggish=0.5, clip=0.5, panns=0.5),
         default_features=('resnet', 'vggish'),
-        same_length=True),
+        same_length=True,
+        # the published features' recipes (parity.md §5-6): Keras ResNet-152 v1 + SoccerNet's frames and PCA;
+        # V&D's audio reading and row handling
+        extractors=dict(resnet=dict(type='SoccerNetResNetExtractor'),
+                        vggish=dict(audio_method='vandd', reference_quirks=True))),
 }
 
 
