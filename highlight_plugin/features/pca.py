@@ -191,11 +191,12 @@ def convert_soccernet_pca(inputs, out):
 def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 512,
                       device: str = 'cpu', checkpoint: Optional[str] = None, random_init: bool = False,
                       batch_size: int = 32, clip_len: float = 0.5, extractor=None,
-                      backend: str = 'ffmpeg') -> PCA:
+                      backend: str = 'ffmpeg', fix_channel_order: bool = False) -> PCA:
     """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on all
     their rows (streaming moments) and save it to ``out_path``, recording which features it was fitted on.
     ``extractor``: an already built ResNet extractor without PCA (default: the soccernet layout's,
-    :class:`~highlight_plugin.features.keras_resnet.SoccerNetResNetExtractor`); ``backend``: the frame decoder."""
+    :class:`~highlight_plugin.features.keras_resnet.SoccerNetResNetExtractor`, with ``fix_channel_order``);
+    ``backend``: the frame decoder."""
     from .pipeline import extract
     if not out_path:
         raise ConfigError('--fit-pca needs --pca PATH to save the fitted PCA')
@@ -203,7 +204,8 @@ def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 
         raise CheckpointError('--fit-pca needs --resnet-checkpoint (or --random-init)')
     if extractor is None:
         from .keras_resnet import SoccerNetResNetExtractor
-        extractor = SoccerNetResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint)
+        extractor = SoccerNetResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint,
+                                             fix_channel_order=fix_channel_order)
     if extractor.pca is not None:
         raise ConfigError('fit the PCA on raw features: the extractor already applies a PCA')
     acc = MomentAccumulator()

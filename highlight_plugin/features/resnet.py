@@ -44,7 +44,7 @@ class ResNetExtractor(CentreFrameExtractor):
         super().__init__(clip_len, device, batch_size)
         self.model = (model or build_resnet(checkpoint, arch)).to(self.device).eval()
         self.set_input(size, IMAGENET_MEAN, IMAGENET_STD)
-        self.feature_tag = f'torchvision-{arch}'
+        self.feature_tag = 'torchvision-resnet'  # what a PCA fitted on these rows records
         self.pca = PCA.load(pca, self.feature_tag) if pca else None
         self.dim = self.pca.out_dim if self.pca else self.model.out_channels
 

@@ -39,61 +39,75 @@ def select_expression(fps: float) -> str:
 
 @lru_cache(maxsize=16)
 def _area_taps(src: int, dst: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Source indices and float32 weights ``(dst, taps)`` of OpenCV's ``INTER_AREA`` along one axis."""
-    inv_scale = dst / src
-    scale = 1.0 / inv_scale
+    """Source indices and float32 weights ``(dst, taps)`` of OpenCV's ``INTER_AREA`` shrinking along one axis
+    (``computeResizeAreaTab``: the overlap of each destination cell with the source pixels)."""
+    scale = 1.0 / (dst / src)
     rows = []
-    if scale >= 1:  # shrinking: OpenCV's computeResizeAreaTab (pixel-area overlap)
-        for d in range(dst):
-            f1 = d * scale
-            f2 = f1 + scale
-            cell = min(scale, src - f1)
-            s1, s2 = int(np.ceil(f1)), int(np.floor(f2))
-            s2 = min(s2, src - 1)
-            s1 = min(s1, s2)
-            taps = []
-            if s1 - f1 > 1e-3:
-                taps.append((s1 - 1, (s1 - f1) / cell))
-            taps += [(s, 1.0 / cell) for s in range(s1, s2)]
-            if f2 - s2 > 1e-3:
-                taps.append((s2, min(min(f2 - s2, 1.0), cell) / cell))
-            rows.append(taps)
-    else:  # enlarging: OpenCV's INTER_AREA falls back to linear weights of this form
-        for d in range(dst):
-            s = int(np.floor(d * scale))
-            f = (d + 1) - (s + 1) * inv_scale
-            f = 0.0 if f <= 0 else f - np.floor(f)
-            if s >= src - 1:
-                s, f = src - 1, 0.0
-            rows.append([(s, 1.0 - f), (min(s + 1, src - 1), f)])
-    width = max(len(t) for t in rows)
-    idx = np.zeros((dst, width), np.int64)
-    weight = np.zeros((dst, width), np.float32)
+    for d in range(dst):
+        f1 = d * scale
+        f2 = f1 + scale
+        cell = min(scale, src - f1)
+        s1, s2 = int(np.ceil(f1)), int(np.floor(f2))
+        s2 = min(s2, src - 1)
+        s1 = min(s1, s2)
+        taps = []
+        if s1 - f1 > 1e-3:
+            taps.append((s1 - 1, (s1 - f1) / cell))
+        taps += [(s, 1.0 / cell) for s in range(s1, s2)]
+        if f2 - s2 > 1e-3:
+            taps.append((s2, min(min(f2 - s2, 1.0), cell) / cell))
+        rows.append(taps)
+    idx = np.zeros((dst, max(len(t) for t in rows)), np.int64)
+    weight = np.zeros(idx.shape, np.float32)
     for d, taps in enumerate(rows):
-        for k, (s, w) in enumerate(taps):
-            idx[d, k], weight[d, k] = s, np.float32(w)
+        for k, (i, w) in enumerate(taps):
+            idx[d, k], weight[d, k] = i, np.float32(w)
     return idx, weight
 
 
-def _resize_axis(x: np.ndarray, axis: int, dst: int) -> np.ndarray:
-    idx, weight = _area_taps(x.shape[axis], dst)
+@lru_cache(maxsize=16)
+def _linear_taps(src: int, dst: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Source indices ``(dst, 2)`` and 11-bit fixed-point weights of OpenCV's ``INTER_AREA`` when enlarging (its
+    linear resize with area-mode coefficients)."""
+    inv_scale = dst / src
+    scale = 1.0 / inv_scale
+    idx = np.zeros((dst, 2), np.int64)
+    weight = np.zeros((dst, 2), np.int64)
+    for d in range(dst):
+        s = int(np.floor(d * scale))
+        f = np.float32((d + 1) - (s + 1) * inv_scale)
+        f = np.float32(0) if f <= 0 else np.float32(f - np.floor(f))
+        if s >= src - 1:
+            s, f = src - 1, np.float32(0)
+        idx[d] = s, min(s + 1, src - 1)
+        weight[d] = np.rint(np.float32(1 - f) * 2048), np.rint(f * np.float32(2048))
+    return idx, weight
+
+
+def _resize_axis(x: np.ndarray, axis: int, taps) -> np.ndarray:
+    idx, weight = taps
     shape = [1] * x.ndim
-    shape[axis] = dst
-    out = np.zeros(x.shape[:axis] + (dst,) + x.shape[axis + 1:], np.float32)
+    shape[axis] = len(idx)
+    out = np.zeros(x.shape[:axis] + (len(idx),) + x.shape[axis + 1:], weight.dtype)
     for k in range(idx.shape[1]):
         out += np.take(x, idx[:, k], axis=axis) * weight[:, k].reshape(shape)
     return out
 
 
 def resize_area(frames: np.ndarray, width: int, height: int) -> np.ndarray:
-    """``cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)`` of ``(n, H, W, C)`` uint8 frames,
-    in float32 (rows, then columns) and rounded half to even: equal to OpenCV's but for ties of the rounding
-    (+-1 level)."""
-    if frames.shape[1:3] == (height, width):
+    """``cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)`` of ``(n, H, W, C)`` uint8 frames.
+    Shrinking: pixel-area averages in float32 (columns, then rows), rounded half to even; enlarging: OpenCV's
+    fixed-point linear weights, rounded half up. Equal to OpenCV's but for rare ties (+-1 level)."""
+    h, w = frames.shape[1:3]
+    if (h, w) == (height, width):
         return frames
-    x = _resize_axis(frames.astype(np.float32), 2, width)
-    x = _resize_axis(x, 1, height)
-    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+    if w >= width and h >= height:
+        x = _resize_axis(frames.astype(np.float32), 2, _area_taps(w, width))
+        x = _resize_axis(x, 1, _area_taps(h, height))
+        return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+    x = _resize_axis(frames.astype(np.int64), 2, _linear_taps(w, width))
+    x = _resize_axis(x, 1, _linear_taps(h, height))
+    return np.clip((x + (1 << 21)) >> 22, 0, 255).astype(np.uint8)
 
 
 def framecv_geometry(width: int, height: int, size: int = HEIGHT) -> Tuple[int, int, int]:

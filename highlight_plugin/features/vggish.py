@@ -155,6 +155,7 @@ class VGGishExtractor(BaseExtractor):
         spec = torch.fft.rfft(frames, n=N_FFT).abs()
         return torch.log(spec @ self.mel + LOG_OFFSET)
 
+    @torch.inference_mode()
     def embed(self, patches: torch.Tensor) -> np.ndarray:
         """(B, frames, 64) patches -> (B, 512) float32 features."""
         return self.model(patches[:, None].float()).float().cpu().numpy()
