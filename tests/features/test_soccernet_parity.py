@@ -14,8 +14,9 @@ import pytest
 import torch
 
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
-from highlight_plugin.features import (PCA, SoccerNetResNetExtractor, VGGishExtractor, build_extractors,
-                                       build_keras_resnet, build_vggish, extract, get_layout, resize_area)
+from highlight_plugin.features import (PCA, KerasResNetV1, SoccerNetResNetExtractor, VGGishExtractor,
+                                       build_extractors, build_keras_resnet, build_vggish, extract,
+                                       fit_pca_on_videos, get_layout, resize_area)
 from highlight_plugin.features.base import AudioSpec, FrameSpec
 from highlight_plugin.features.media import ffmpeg_exe
 from highlight_plugin.features.resample import resample_chunks
@@ -149,6 +150,30 @@ def test_pca_files(ref, tmp_path):
     np.savez(legacy, mean=np.zeros(2048), components=np.eye(4, 2048), average=np.ones(4))
     with pytest.raises(CheckpointError, match='before it'):
         PCA.load(str(legacy))
+
+
+def test_published_pickle_names(ref, tmp_path):
+    """SoccerNet's pickles were written by numpy 1.x (``numpy.core`` names; the fixture's by numpy 2.x)."""
+    for name in ('pca8.pkl', 'average.pkl'):
+        raw = open(os.path.join(DATA, name), 'rb').read()
+        assert b'numpy._core.multiarray' in raw
+        (tmp_path / name).write_bytes(raw.replace(b'numpy._core.multiarray', b'numpy.core.multiarray'))
+    pca = PCA.load(f'{tmp_path}/pca8.pkl,{tmp_path}/average.pkl')
+    assert_rows_close(pca(ref['lq_raw']), ref['lq_pca8'])
+
+
+def test_fit_pca_records_features(tmp_path):
+    """--fit-pca fits on the soccernet layout's raw rows and records which; a small random ResNet v1 here."""
+    torch.manual_seed(0)
+    small = KerasResNetV1(blocks=(1, 1, 1, 1)).eval().fold_bn()
+    ex = SoccerNetResNetExtractor(model=small)
+    out = tmp_path / 'pca.npz'
+    pca = fit_pca_on_videos([os.path.join(DATA, 'lq.mp4'), os.path.join(DATA, 'hq.mp4')], str(out),
+                            n_components=4, extractor=ex)
+    assert pca.features == ex.feature_tag and (pca.in_dim, pca.out_dim) == (2048, 4)
+    assert SoccerNetResNetExtractor(model=small, pca=str(out)).dim == 4
+    with pytest.raises(CheckpointError, match='caffe-rgb-quirk features'):
+        SoccerNetResNetExtractor(model=small, pca=str(out), fix_channel_order=True)
 
 
 def test_keras_h5_errors(tmp_path, keras_files):
