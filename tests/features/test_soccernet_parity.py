@@ -284,3 +284,30 @@ def test_builder_uses_layout_recipes(keras_files):
     assert ex['vggish'].reference_quirks
     with pytest.raises(ConfigError, match='pca_512_TF2'):
         build_extractors(get_layout('soccernet'), ['resnet'], random_init=True)
+
+
+def test_soccernet_sampling_other_inputs(tmp_path, make_media):
+    """A 30-fps 64x48 video: converted to 25 fps (as SoccerNet's LQ videos), FrameCV's frames 12, 24, 37, ... of
+    that, enlarged to height 224 (INTER_AREA) and cropped; a portrait video is refused."""
+    video = make_media(tmp_path / 'v.mp4', seconds=3, fps=30)
+    frames = np.concatenate(list(read_frames_soccernet(str(video), FrameSpec(2.0, 224, True, 'soccernet'), 4, 0,
+                                                       None)))
+    raw = subprocess.run([ffmpeg_exe(), '-v', 'error', '-i', str(video), '-vf', 'fps=25', '-f', 'rawvideo',
+                          '-pix_fmt', 'rgb24', 'pipe:'], capture_output=True, check=True).stdout
+    all25 = np.frombuffer(raw, np.uint8).reshape(-1, 48, 64, 3)
+    assert len(all25) == 75
+    picked = resize_area(all25[[12, 24, 37, 49, 62, 74]], 298, 224)[:, :, 37:37 + 224]  # int(64 * 224 / 48) = 298
+    np.testing.assert_array_equal(frames, picked)
+    portrait = make_media(tmp_path / 'portrait.mp4', seconds=1, size='48x64')
+    with pytest.raises(DataError, match='landscape'):
+        extract(str(portrait), dict(resnet=SoccerNetResNetExtractor(model=KerasResNetV1((1, 1, 1, 1)))))
+
+
+def test_vandd_reader_mono_and_start(tmp_path, make_media):
+    audio = make_media(tmp_path / 'mono.mkv', seconds=5, video=False)  # 32 kHz mono PCM
+    spec = AudioSpec(16000, 'vandd')
+    full = np.concatenate(list(read_audio_vandd(str(audio), spec, None, 1.0)))
+    late = np.concatenate(list(read_audio_vandd(str(audio), spec, None, 1.0, start=1.25)))
+    assert len(full) == 10 * 8000 and len(late) == 7 * 8000  # 3.75 s left: 7 whole chunks
+    spectrum = np.abs(np.fft.rfft(full[8000:16000]))  # 2-Hz bins of a 0.5-s chunk at 16 kHz
+    assert spectrum.argmax() * 2 == 440 and abs(np.abs(full).max() - 0.125) < 0.01  # ffmpeg's sine: 1/8 full scale
