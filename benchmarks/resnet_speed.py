@@ -4,7 +4,8 @@
 
 Random weights, 224x224 frames through ``SoccerNetResNetExtractor.raw_features`` (Caffe preprocessing included),
 one warm-up batch, then ``--batches`` timed batches. ``--compare`` also times torchvision's ResNet-152 (v1.5,
-channels-last, BatchNorm not folded) and the port without folding. The last line is the port's images/s.
+channels-last, BatchNorm not folded), the port without folding, and the port folded but without oneDNN's fused
+add/ReLU. The last line is the port's images/s.
 """
 import argparse
 import os
@@ -16,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from highlight_plugin.features import keras_resnet  # noqa: E402
 from highlight_plugin.features.keras_resnet import SoccerNetResNetExtractor, build_keras_resnet  # noqa: E402
 
 
@@ -52,8 +54,13 @@ def main():
         unfolded = SoccerNetResNetExtractor(0.5, model=build_keras_resnet(None, fold=False))
         print(f'Keras v1 port, BatchNorm not folded: '
               f'{images_per_second(unfolded.raw_features, rows, args.batches):.2f} images/s')
+        fused, keras_resnet.FUSED_CONV = keras_resnet.FUSED_CONV, None
+        folded = SoccerNetResNetExtractor(0.5, model=build_keras_resnet(None))
+        print(f'Keras v1 port, folded, separate add/ReLU: '
+              f'{images_per_second(folded.raw_features, rows, args.batches):.2f} images/s')
+        keras_resnet.FUSED_CONV = fused
     ex = SoccerNetResNetExtractor(0.5, model=build_keras_resnet(None))
-    print(f'Keras ResNet-152 v1 port (folded, channels-last) images/s: '
+    print(f'Keras ResNet-152 v1 port (folded, fused add/ReLU, channels-last) images/s: '
           f'{images_per_second(ex.raw_features, rows, args.batches):.2f}')
 
 

@@ -164,13 +164,10 @@ def read_audio_vandd(path, spec, stream, chunk_seconds, start=0.0) -> Iterator[n
            '-map', f'0:a:{stream.index}' if stream else '0:a:0', '-vn', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:']
     out_len = int(round(CHUNK_SECONDS * spec.sample_rate))
     chunks_per_yield = max(1, int(round(chunk_seconds / CHUNK_SECONDS)))
-    pending, rate, channels, skip = b'', None, None, 0
-    pipe = _Pipe(cmd, 1 << 20)
-    for buf in pipe:
+    pending, rate = b'', None
+    for buf in _Pipe(cmd, 1 << 20):  # the first read holds the header (1 MiB, or all of a shorter stream)
         pending += bytes(buf)
         if rate is None:
-            if len(pending) < 4096 and b'data' not in pending:
-                continue
             rate, channels, offset = _wav_header(pending, path)
             pending = pending[offset:]
             delta = int(CHUNK_SECONDS * rate)  # samples per chunk
