@@ -50,7 +50,7 @@ FUSED_CONV = _fused_conv()
 class ConvBN(nn.Module):
     """Keras ``Conv2D`` (with bias) + ``BatchNormalization``, then optionally ``+ add`` and a ReLU; :meth:`fold`
     merges the BatchNorm into the conv, after which CPU float32 inputs run as one oneDNN convolution with the
-    addition and ReLU fused (memory-bound passes saved; the same numbers as the separate ops)."""
+    addition and ReLU fused (memory-bound passes saved; equal to the separate ops to fp32 rounding)."""
 
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1, padding: int = 0):
         super().__init__()

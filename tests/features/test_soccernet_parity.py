@@ -311,3 +311,23 @@ def test_vandd_reader_mono_and_start(tmp_path, make_media):
     assert len(full) == 10 * 8000 and len(late) == 7 * 8000  # 3.75 s left: 7 whole chunks
     spectrum = np.abs(np.fft.rfft(full[8000:16000]))  # 2-Hz bins of a 0.5-s chunk at 16 kHz
     assert spectrum.argmax() * 2 == 440 and abs(np.abs(full).max() - 0.125) < 0.01  # ffmpeg's sine: 1/8 full scale
+
+
+def test_fused_convolutions_equal_separate_ops(monkeypatch):
+    """BatchNorm folding and oneDNN's fused add/ReLU keep the outputs (a small random ResNet v1)."""
+    from highlight_plugin.features import keras_resnet
+    torch.manual_seed(0)
+    net = KerasResNetV1(blocks=(1, 2, 1, 1)).eval()
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1), m.running_var.uniform_(0.5, 2.0), m.weight.data.uniform_(0.5, 1.5)
+    x = torch.randn(2, 3, 64, 96).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        ref = net(x)
+        net.fold_bn()
+        fused = net(x)
+        monkeypatch.setattr(keras_resnet, 'FUSED_CONV', None)
+        separate = net(x)
+    assert keras_resnet.KerasResNetV1 is KerasResNetV1 and fused.shape == (2, 2048)
+    torch.testing.assert_close(fused, separate, rtol=0, atol=1e-6 * ref.abs().max().item())  # fp32 rounding
+    torch.testing.assert_close(fused, ref, rtol=1e-5, atol=1e-5 * ref.abs().max().item())
