@@ -85,10 +85,16 @@ class VGGishConv(nn.Module):
 
 
 def state_dict_from_keras(path: str) -> dict:
-    """The :class:`VGGishConv` state dict of a Keras VGGish HDF5 weight file (other layers, e.g. fc1, ignored)."""
+    """The :class:`VGGishConv` state dict of a Keras VGGish HDF5 weight file (other layers, e.g. fc1, ignored).
+    Layers are found by V&D's names, else, as Keras' own ``load_weights`` does, by order: the file's six 3x3
+    convolutions."""
     layers = read_keras_h5(path, 'Keras VGGish')
+    names = list(KERAS_LAYERS)
+    if any(n not in layers for n in names):
+        convs = [n for n, w in layers.items() if getattr(w.get('kernel'), 'shape', ())[:2] == (3, 3)]
+        names = convs if len(convs) == len(KERAS_LAYERS) else names  # else: the error names the missing layer
     state = {}
-    for name, index in KERAS_LAYERS.items():
+    for name, index in zip(names, KERAS_LAYERS.values()):
         conv = keras_layer(layers, name, ('kernel', 'bias'), path)
         state[f'features.{index}.weight'] = torch.from_numpy(np.ascontiguousarray(conv['kernel'].transpose(3, 2, 0, 1)))
         state[f'features.{index}.bias'] = torch.from_numpy(np.asarray(conv['bias']))

@@ -202,6 +202,10 @@ def test_vggish_network_and_weight_formats(ref, vggish, keras_files, tmp_path):
     patches = torch.from_numpy(rw.synthetic_patches(SEEDS['patches']))
     assert_rows_close(vggish.embed(patches), ref['patches_out'])
     assert vggish.model.features(patches[:1, None]).shape[-2:] == (6, 8)
+    # a file whose layers carry other names loads by order, as Keras' load_weights does
+    renamed = {f'conv2d_{i}': w for i, w in enumerate(rw.random_weights(rw.vggish_layers(), SEEDS['vggish']).values())}
+    rw.write_keras_h5(tmp_path / 'renamed.h5', renamed)
+    assert_rows_close(VGGishExtractor(0.5, checkpoint=str(tmp_path / 'renamed.h5')).embed(patches), ref['patches_out'])
     out = convert('keras-vggish', [keras_files['vggish']], str(tmp_path / 'vggish.pth'))
     state = dict(torch.load(out, weights_only=True), **{'embeddings.0.weight': torch.zeros(4, 4)})
     torch.save(state, tmp_path / 'torchvggish.pth')
