@@ -54,8 +54,10 @@ class MomentAccumulator:
                             f'got {self.n}; extract more training videos')
         mean = self.sum / self.n
         cov = (self.outer - self.n * np.outer(mean, mean)) / (self.n - 1)
-        values, vectors = np.linalg.eigh(cov)
-        components = vectors[:, np.argsort(values)[::-1][:n_components]].T
+        from scipy.linalg import eigh
+        d = len(cov)
+        _, vectors = eigh(cov, subset_by_index=[d - n_components, d - 1])  # the largest only, ascending
+        components = vectors[:, ::-1].T
         signs = np.sign(components[np.arange(n_components), np.abs(components).argmax(1)])
         return PCA(mean, components * signs[:, None], features=features)
 
