@@ -48,11 +48,22 @@ def parse_args(argv=None):
     p.add_argument('--panns-checkpoint', help='Cnn14_mAP=0.431.pth or "none"')
     p.add_argument('--slowfast-checkpoint', help='SlowFast weights: the converted SLOWFAST_8x8_R50 (.safetensors or '
                    'the .pkl) for the recipes, an mmaction2 4x16 checkpoint for hero_qvhighlights_mmaction, or "none"')
-    p.add_argument('--resnet-checkpoint', help='torchvision ResNet-152 state dict, "torchvision" or "none"')
-    p.add_argument('--vggish-checkpoint', help='VGGish conv state dict or "none"')
-    p.add_argument('--pca', help='soccernet: PCA file (.npz from --fit-pca) applied to ResNet features')
+    p.add_argument('--resnet-checkpoint', help='soccernet: Keras resnet152_weights_tf_dim_ordering_tf_kernels.h5 '
+                   '(or its tools/convert_weights.py keras-resnet152 conversion); other layouts: torchvision '
+                   'ResNet-152 state dict or "torchvision"; "none" for random weights')
+    p.add_argument('--vggish-checkpoint', help='V&D\'s vggish_audioset_weights_without_fc2.h5, its conversion, '
+                   'torchvggish vggish-10086976.pth, or "none"')
+    p.add_argument('--pca', help='soccernet: the PCA applied to ResNet features: SoccerNet\'s '
+                   'pca_512_TF2.pkl,average_512_TF2.pkl (read as data), their conversion (.npz) or an .npz '
+                   'from --fit-pca')
     p.add_argument('--fit-pca', action='store_true', help='soccernet: fit the PCA on the INPUT '
-                   '(training) videos, save it to --pca and exit')
+                   '(training) videos, save it to --pca and exit (only for features without a published PCA)')
+    p.add_argument('--fix-channel-order', action='store_true', help='soccernet: feed the ResNet BGR frames as '
+                   'it was trained (SoccerNet\'s features were made RGB-in-BGR-slots; needs a PCA fitted on '
+                   'fixed features, --fit-pca)')
+    p.add_argument('--vggish-fix-quirks', action='store_true', help='soccernet: keep every VGGish row in place '
+                   'and accept audio under 30 s (V&D\'s extraction misplaces the last batch of 60 rows and fails '
+                   'under 30 s; default: as V&D)')
     p.add_argument('--random-init', action='store_true',
                    help='random weights for every network without a checkpoint (tests, benchmarks)')
     p.add_argument('--queries', help='QVHighlights-style .jsonl (qid, query): also write CLIP text features')
@@ -95,12 +106,20 @@ def main(argv=None):
                            vggish=args.vggish_checkpoint)
         options = dict(clip=dict(model_name=args.clip_model), resnet=dict(pca=args.pca))
         recipe = args.recipe if args.recipe is not None else layout.recipe
+        if args.fix_channel_order or args.vggish_fix_quirks:
+            if layout.name != 'soccernet':
+                raise ConfigError('--fix-channel-order / --vggish-fix-quirks apply to the soccernet layout')
+            if args.fix_channel_order:
+                options['resnet']['fix_channel_order'] = True
+            if args.vggish_fix_quirks:
+                options['vggish'] = dict(reference_quirks=False)
         videos = collect_videos(args.inputs)
         if args.fit_pca:
             from highlight_plugin.features.pca import fit_pca_on_videos
             fit_pca_on_videos([v for v, _ in videos], args.pca, device=args.device,
                               checkpoint=checkpoints['resnet'], random_init=args.random_init,
-                              batch_size=args.batch_size, backend=args.decoder)
+                              batch_size=args.batch_size, backend=args.decoder,
+                              fix_channel_order=args.fix_channel_order)
             print(f'PCA saved to {args.pca}')
             return 0
         extractors = build_extractors(layout, features, args.clip_len, args.device, args.batch_size,

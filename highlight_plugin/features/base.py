@@ -101,6 +101,11 @@ class BaseExtractor:
         """The network's name, as recorded with the features (provenance)."""
         return type(getattr(self, 'model', self)).__name__
 
+    def finish_rows(self, rows: np.ndarray, video_rows: Optional[int] = None) -> np.ndarray:
+        """All the rows of a video, once extracted; ``video_rows``: how many rows the video features extracted
+        with them have (None without). A recipe that post-processes whole videos overrides this."""
+        return rows
+
     def __repr__(self):
         return f'{type(self).__name__}(clip_len={self.clip_len}, device={self.device})'
 

@@ -14,8 +14,10 @@ WEIGHT_HINTS = {
     'panns': '--panns-checkpoint PATH (Cnn14_mAP=0.431.pth, https://zenodo.org/record/3987831)',
     'slowfast': '--slowfast-checkpoint PATH (SLOWFAST_8x8_R50.pkl converted once with tools/convert_weights.py '
                 'slowfast-caffe2; for the mmaction_4x16 variant the mmaction2 slowfast_r50_8xb8-4x16x1 .pth)',
-    'resnet': '--resnet-checkpoint PATH (torchvision resnet152 IMAGENET1K_V1 .pth) or "torchvision" (online)',
-    'vggish': '--vggish-checkpoint PATH (converted VGGish state dict, e.g. torchvggish vggish-10086976.pth)',
+    'resnet': '--resnet-checkpoint PATH (soccernet: Keras resnet152_weights_tf_dim_ordering_tf_kernels.h5; '
+              'other layouts: torchvision resnet152 IMAGENET1K_V1 .pth or "torchvision" (online))',
+    'vggish': '--vggish-checkpoint PATH (V&D\'s vggish_audioset_weights_without_fc2.h5 or torchvggish '
+              'vggish-10086976.pth)',
 }
 
 
@@ -57,8 +59,9 @@ def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None,
             WEIGHT_HINTS.get(f, f'--{f}-checkpoint') for f in missing)
             + ' (or --random-init for random weights)')
     if 'resnet' in features and layout.name == 'soccernet' and not options.get('resnet', {}).get('pca'):
-        raise ConfigError('the soccernet layout stores PCA-reduced ResNet features: pass --pca PATH '
-                          '(fit it once on training videos with --fit-pca --pca PATH)')
+        raise ConfigError('the soccernet layout stores PCA-reduced ResNet features: pass --pca '
+                          'pca_512_TF2.pkl,average_512_TF2.pkl (SoccerNet\'s, sn-spotting Features/) or their '
+                          'conversion (tools/convert_weights.py soccernet-pca), or a PCA of your own (--fit-pca)')
     out = {}
     for feat in features:
         fr = rec.features.get(feat) if rec else None
@@ -72,8 +75,9 @@ def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None,
             ex.recipe, ex.dtype, ex.drop_partial = rec.name, fr.dtype, fr.drop_partial
         else:
             length = clip_len if clip_len is not None else layout.clip_len.get(feat, 2.0)
-            ex = build_extractor(feat, length, device=device, batch_size=batch_size,
-                                 checkpoint=checkpoints.get(feat), **extra)
+            cfg = dict(layout.extractors.get(feat, {}))
+            ex = build_extractor(cfg.pop('type', feat), length, device=device, batch_size=batch_size,
+                                 checkpoint=checkpoints.get(feat), **{**cfg, **extra})
             ex.recipe, ex.drop_partial = CUSTOM, feat in layout.drop_partial
             ex.dtype = layout.outputs[feat].dtype if feat in layout.outputs else 'float32'
         ex.provenance = dict(describe(ex, ex.recipe, ex.dtype), feature=feat)

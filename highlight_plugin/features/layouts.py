@@ -5,7 +5,7 @@ SoccerNet §7.2. Every file is written atomically (temporary file in the same di
 then ``os.replace``), so a file that exists is complete and a rerun can skip it.
 """
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -36,6 +36,8 @@ class Layout:
     text: Optional[Output] = None  # per-query CLIP text features
     same_length: bool = False  # truncate every feature to the shortest (SoccerNet: audio to video rows)
     recipe: Optional[str] = None  # default feature recipe (recipes.RECIPES): how its published features were made
+    # feature -> its extractor: registry type (default: the feature's name) and constructor defaults
+    extractors: Dict[str, dict] = field(default_factory=dict)
 
     def fields(self, video: Path, root: Optional[Path] = None) -> Dict[str, str]:
         """Format fields of a video: ``vid`` = file stem, ``game`` = its directory relative
@@ -120,7 +122,11 @@ LAYOUTS = {
                      panns=Output('{game}/{half}_PANNs.npy')),
         clip_len=dict(resnet=0.5, vggish=0.5, clip=0.5, panns=0.5),
         default_features=('resnet', 'vggish'),
-        same_length=True),
+        same_length=True,
+        recipe='soccernet_tf2_vandd',
+        # the layout's own extractors (``--recipe custom``, or a recipe setting changed): SoccerNet's frames and
+        # Keras ResNet-152 v1, V&D's audio reading with every VGGish row in place
+        extractors=dict(resnet=dict(type='SoccerNetResNetExtractor'), vggish=dict(audio_method='vandd'))),
 }
 
 

@@ -1,8 +1,20 @@
-"""A PCA fitted once (on training videos), saved as ``.npz`` and re-applied to every video.
+"""A PCA applied to every video's raw features: SoccerNet's published one, or one fitted once on training videos.
 
-File keys: ``mean`` (D,), ``components`` (K, D) and optional ``average`` (K,) subtracted
-after the projection (the SoccerNet ``average_512_TF2`` convention). Plain arrays, so no
-pickle is ever loaded.
+``transform(x) = (x - mean) @ components.T``, divided by ``scale`` when the PCA whitens.
+
+* SoccerNet's published PCA (``Features/pca_512_TF2.pkl`` + ``average_512_TF2.pkl`` of sn-spotting, what every
+  ``*_ResNET_TF2_PCA512.npy`` was made with) is ``pca.transform(x - average)`` with a scikit-learn ``PCA``:
+  ``average`` is (2048,), subtracted **before** the projection, so ``mean = average + pca.mean_``. The pickles are
+  read as data (never unpickled as code): pass them directly (``--pca pca_512_TF2.pkl,average_512_TF2.pkl``) or
+  convert once (``tools/convert_weights.py soccernet-pca pca_512_TF2.pkl average_512_TF2.pkl --out pca512.npz``).
+* ``--fit-pca`` fits one on the user's training videos instead (:func:`fit_pca_on_videos`): only for features
+  nobody published a PCA for (e.g. with the channel-order fix); models trained on SoccerNet's features need the
+  published PCA.
+
+``.npz`` keys: ``mean`` (D,), ``components`` (K, D), optional ``scale`` (K,) and ``features`` (which raw features
+the PCA was fitted on, checked against the extractor). Plain arrays, so no pickle is ever loaded. Files with an
+``average`` key (K values subtracted *after* the projection: the old, wrong reading of SoccerNet's average) are
+refused.
 """
 from pathlib import Path
 from typing import Optional, Sequence
@@ -12,6 +24,11 @@ from tqdm import tqdm
 
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
 from .layouts import save_array
+from .weights import WEIGHT_CONVERTERS, load_pickle
+
+# raw features of SoccerNet's published PCA: Keras ResNet-152 v1 on RGB-in-BGR-slots frames
+SOCCERNET_FEATURES = 'keras-resnet152-v1/caffe-rgb-quirk'
+SKLEARN_PCA = 'sklearn.decomposition.'  # sklearn.decomposition._pca.PCA (>= 0.22) or .pca.PCA (older)
 
 
 class MomentAccumulator:
@@ -29,7 +46,7 @@ class MomentAccumulator:
         self.sum += x.sum(0)
         self.outer += x.T @ x
 
-    def pca(self, n_components: int = 512) -> 'PCA':
+    def pca(self, n_components: int = 512, features: Optional[str] = None) -> 'PCA':
         """Principal axes of the covariance, largest variance first; each axis signed so its
         largest-magnitude coefficient is positive (deterministic, like scikit-learn's)."""
         if self.n <= n_components:
@@ -37,19 +54,23 @@ class MomentAccumulator:
                             f'got {self.n}; extract more training videos')
         mean = self.sum / self.n
         cov = (self.outer - self.n * np.outer(mean, mean)) / (self.n - 1)
-        values, vectors = np.linalg.eigh(cov)
-        components = vectors[:, np.argsort(values)[::-1][:n_components]].T
+        from scipy.linalg import eigh
+        d = len(cov)
+        _, vectors = eigh(cov, subset_by_index=[d - n_components, d - 1])  # the largest only, ascending
+        components = vectors[:, ::-1].T
         signs = np.sign(components[np.arange(n_components), np.abs(components).argmax(1)])
-        return PCA(mean, components * signs[:, None])
+        return PCA(mean, components * signs[:, None], features=features)
 
 
 class PCA:
-    """``transform(x) = (x - mean) @ components.T - average``."""
+    """``transform(x) = (x - mean) @ components.T [/ scale]``; ``features`` names the raw features it was fitted on."""
 
-    def __init__(self, mean: np.ndarray, components: np.ndarray, average: Optional[np.ndarray] = None):
+    def __init__(self, mean: np.ndarray, components: np.ndarray, scale: Optional[np.ndarray] = None,
+                 features: Optional[str] = None):
         self.mean = np.asarray(mean, np.float64)
         self.components = np.asarray(components, np.float64)
-        self.average = None if average is None else np.asarray(average, np.float64)
+        self.scale = None if scale is None else np.asarray(scale, np.float64)
+        self.features = features
 
     @property
     def in_dim(self) -> int:
@@ -67,53 +88,131 @@ class PCA:
         return acc.pca(n_components)
 
     @classmethod
-    def load(cls, path: str) -> 'PCA':
-        p = Path(path)
-        if not p.is_file():
-            raise CheckpointError(f'PCA file {p} not found; fit one on training videos with '
-                                  f'tools/extract_features.py TRAIN_VIDEOS --layout soccernet --fit-pca --pca {p}')
+    def from_sklearn(cls, pca_pickle: str, average_pickle: Optional[str] = None,
+                     features: Optional[str] = SOCCERNET_FEATURES) -> 'PCA':
+        """A scikit-learn ``PCA`` pickle (and SoccerNet's ``average`` pickle, subtracted before it), read as data."""
+        rec = load_pickle(pca_pickle, records=(SKLEARN_PCA,))
+        if not getattr(rec, 'pickled_class', '').startswith(SKLEARN_PCA) or not isinstance(rec.state, dict):
+            raise CheckpointError(f'{pca_pickle}: not a scikit-learn PCA pickle (found {rec!r})')
+        try:
+            mean, components = np.asarray(rec['mean_'], np.float64), np.asarray(rec['components_'], np.float64)
+            variance = rec.get('explained_variance_')
+        except KeyError as e:
+            raise CheckpointError(f'{pca_pickle}: the PCA has no {e} (was it fitted?)') from e
+        scale = None
+        if rec.get('whiten', False):
+            scale = np.sqrt(np.asarray(variance, np.float64))
+            scale[scale < np.finfo(np.float64).eps] = np.finfo(np.float64).eps  # as sklearn's transform
+        if average_pickle:
+            average = load_pickle(average_pickle)
+            if not isinstance(average, np.ndarray) or average.shape != mean.shape:
+                raise CheckpointError(f'{average_pickle}: expected a numpy array of shape {mean.shape} (the average '
+                                      f'subtracted before the PCA), got {getattr(average, "shape", type(average))}')
+            mean = mean + np.asarray(average, np.float64)
+        elif np.abs(mean).max() < 1e-3 * max(1.0, float(np.abs(components).max())):
+            raise CheckpointError(f'{pca_pickle}: this PCA was fitted on centred features (its mean_ is ~0): pass '
+                                  f'the average subtracted before it too, e.g. --pca {pca_pickle},average_512_TF2.pkl')
+        return cls(mean, components, scale, features)
+
+    @classmethod
+    def load(cls, path: str, features: Optional[str] = None) -> 'PCA':
+        """A PCA file: ``.npz`` (:meth:`save`), or ``PCA.pkl[,AVERAGE.pkl]`` (scikit-learn pickles, read as data).
+
+        ``features``: the extractor's raw features; a PCA recorded as fitted on other features is refused, and so
+        is an unrecorded one (made by ``--fit-pca`` before the record existed: torchvision ResNet-152 features)
+        unless ``features`` starts with 'torchvision'.
+        """
+        parts = [s for s in str(path).split(',') if s]
+        for part in parts:
+            if not Path(part).is_file():
+                raise CheckpointError(
+                    f'PCA file {part} not found; use SoccerNet\'s published pca_512_TF2.pkl and average_512_TF2.pkl '
+                    f'(sn-spotting Features/), or fit one on training videos with tools/extract_features.py '
+                    f'TRAIN_VIDEOS --layout soccernet --fit-pca --pca {part}')
+        if parts and all(p.endswith('.pkl') for p in parts) and len(parts) <= 2:
+            pca = cls.from_sklearn(*parts)
+        elif len(parts) == 1:
+            pca = cls._load_npz(Path(parts[0]))
+        else:
+            raise CheckpointError(f'--pca {path}: expected an .npz file or PCA.pkl[,AVERAGE.pkl]')
+        if features is not None:
+            if pca.features is None and not features.startswith('torchvision'):
+                raise CheckpointError(
+                    f'{path}: this PCA was fitted by an older --fit-pca on torchvision ResNet-152 features, not on '
+                    f'{features}; use SoccerNet\'s published PCA or fit it again with --fit-pca')
+            if pca.features is not None and pca.features != features:
+                raise CheckpointError(f'{path}: this PCA was fitted on {pca.features} features, the extractor gives '
+                                      f'{features}')
+        return pca
+
+    @classmethod
+    def _load_npz(cls, p: Path) -> 'PCA':
         try:
             with np.load(p, allow_pickle=False) as z:
-                pca = cls(z['mean'], z['components'], z['average'] if 'average' in z else None)
+                if 'average' in z:
+                    raise CheckpointError(
+                        f'{p}: has an "average" of {z["average"].shape[0]} values subtracted after the projection '
+                        f'(an old, wrong reading of SoccerNet\'s average_512_TF2, which is subtracted before it); '
+                        f'convert SoccerNet\'s pickles again with tools/convert_weights.py soccernet-pca')
+                pca = cls(z['mean'], z['components'], z['scale'] if 'scale' in z else None,
+                          str(z['features']) if 'features' in z else None)
         except (KeyError, ValueError, OSError) as e:
             raise CheckpointError(f'{p}: not a PCA file (needs arrays "mean", "components"): {e}') from e
-        if pca.mean.shape != (pca.in_dim,):
+        if pca.components.ndim != 2 or pca.mean.shape != (pca.in_dim,):
             raise CheckpointError(f'{p}: mean {pca.mean.shape} does not match components {pca.components.shape}')
+        if pca.scale is not None and pca.scale.shape != (pca.out_dim,):
+            raise CheckpointError(f'{p}: scale {pca.scale.shape} does not match components {pca.components.shape}')
         return pca
 
     def save(self, path: str):
         arrays = dict(mean=self.mean, components=self.components)
-        if self.average is not None:
-            arrays['average'] = self.average
+        if self.scale is not None:
+            arrays['scale'] = self.scale
+        if self.features is not None:
+            arrays['features'] = np.array(self.features)
         save_array(Path(path), arrays=arrays)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if x.shape[-1] != self.in_dim:
             raise ConfigError(f'PCA expects {self.in_dim}-d features, got {x.shape[-1]}-d')
         y = (np.asarray(x, np.float64) - self.mean) @ self.components.T
-        return y - self.average if self.average is not None else y
+        return y / self.scale if self.scale is not None else y
+
+
+@WEIGHT_CONVERTERS.register_module(name='soccernet-pca')
+def convert_soccernet_pca(inputs, out):
+    """SoccerNet's pca_512_TF2.pkl [average_512_TF2.pkl] (scikit-learn PCA + average, read as data) -> PCA .npz"""
+    if not 1 <= len(inputs) <= 2:
+        raise ConfigError('soccernet-pca takes the PCA pickle and, optionally, the average pickle')
+    if not str(out).endswith('.npz'):
+        raise ConfigError(f'--out {out}: the PCA is written as an .npz file')
+    PCA.from_sklearn(*inputs).save(out)
+    return str(out)
 
 
 def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 512,
                       device: str = 'cpu', checkpoint: Optional[str] = None, random_init: bool = False,
                       batch_size: int = 32, clip_len: float = 0.5, extractor=None,
-                      backend: str = 'ffmpeg') -> PCA:
+                      backend: str = 'ffmpeg', fix_channel_order: bool = False) -> PCA:
     """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on all
-    their rows (streaming moments) and save it to ``out_path``.
-    ``extractor``: an already built :class:`ResNetExtractor` without PCA (else one is built);
-    ``backend``: the frame decoder ('ffmpeg' or 'decord')."""
+    their rows (streaming moments) and save it to ``out_path``, recording which features it was fitted on.
+    ``extractor``: an already built ResNet extractor without PCA (default: the soccernet layout's,
+    :class:`~highlight_plugin.features.keras_resnet.SoccerNetResNetExtractor`, with ``fix_channel_order``);
+    ``backend``: the frame decoder."""
     from .pipeline import extract
-    from .resnet import ResNetExtractor
     if not out_path:
         raise ConfigError('--fit-pca needs --pca PATH to save the fitted PCA')
     if extractor is None and checkpoint is None and not random_init:
         raise CheckpointError('--fit-pca needs --resnet-checkpoint (or --random-init)')
-    ex = extractor or ResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint)
-    if ex.pca is not None:
+    if extractor is None:
+        from .keras_resnet import SoccerNetResNetExtractor
+        extractor = SoccerNetResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint,
+                                             fix_channel_order=fix_channel_order)
+    if extractor.pca is not None:
         raise ConfigError('fit the PCA on raw features: the extractor already applies a PCA')
     acc = MomentAccumulator()
     for v in tqdm(videos, desc='PCA videos', unit='video'):
-        acc.update(extract(str(v), dict(resnet=ex), backend=backend).features['resnet'])
-    pca = acc.pca(n_components)
+        acc.update(extract(str(v), dict(resnet=extractor), backend=backend).features['resnet'])
+    pca = acc.pca(n_components, getattr(extractor, 'feature_tag', None))
     pca.save(out_path)
     return pca

@@ -163,5 +163,11 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
         if len(features[n]) == 0:
             raise DataError(f'{video}: too short for one {extractors[n].clip_len:g}-s clip of '
                             f'{n} (duration {info.duration} s; more than half a clip is needed)')
+    video_rows = [len(features[n]) for n, ex in extractors.items() if ex.modality == 'video']
+    for n, ex in extractors.items():
+        try:
+            features[n] = ex.finish_rows(features[n], min(video_rows) if video_rows else None)
+        except DataError as e:
+            raise DataError(f'{video}: {n}: {e}') from e
     return VideoFeatures(features, info, stream if any(
         isinstance(s, AudioSpec) for s in groups) else None, {n: len(f) for n, f in features.items()})

@@ -19,6 +19,9 @@ dtype and tail rule reproduce that pipeline; the layouts name their default reci
 ``univtg_hotstar``     the Hotstar models: UniVTG ``vid2clip(clip_len=1)`` (HERO's CLIP loader at 1 fps,
                        fp16 on the GPU, stored float32) and the fork's PANNs script (librosa, 2-s windows,
                        remainder dropped), audio track en > hin > hi.
+``soccernet_tf2_vandd`` SoccerNet's ``*_ResNET_TF2_PCA512.npy`` (FrameCV frames at 2 fps, Keras ResNet-152 v1
+                       with the channel-order quirk, the published average and PCA) and V&D's VGGish rows
+                       (per-chunk resampling, conv4_2 + GAP, their row handling), stored float64.
 =====================  ==============================================================================
 
 Deliberate deviations from the references (all documented in the README):
@@ -99,6 +102,13 @@ RECIPES: Dict[str, Recipe] = {
             panns=FeatureRecipe('panns', 2.0, dict(_LIBROSA_PANNS), drop_partial=True)),
         audio_languages=('en', 'eng', 'hin', 'hi'),
         reference='UniVTG run_on_video vid2clip(clip_len=1); MinliangLin/UMT audio/extract_audio_feature.py'),
+    'soccernet_tf2_vandd': Recipe(
+        'soccernet_tf2_vandd', 'soccernet',
+        features=dict(
+            resnet=FeatureRecipe('soccernet_resnet', 0.5, dict(fix_channel_order=False)),
+            vggish=FeatureRecipe('vggish', 0.5, dict(audio_method='vandd', reference_quirks=True), dtype='float64')),
+        reference='sn-spotting Features/ExtractResNET_TF2.py (FrameCV, Keras ResNet-152) + ReduceFeaturesPCA.py; '
+                  'V&D audio-features-extraction extract_features.py (VGGish conv4_2)'),
 }
 
 

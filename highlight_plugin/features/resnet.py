@@ -1,5 +1,7 @@
-"""ResNet-152 (torchvision, ImageNet) frame features, optionally reduced by a saved PCA
-(SoccerNet: 2 fps, 2048 -> 512)."""
+"""ResNet-152 (torchvision v1.5, ImageNet) frame features, optionally reduced by a PCA fitted on them.
+
+Not SoccerNet's features: those come from Keras' ResNet-152 v1 (``keras_resnet.SoccerNetResNetExtractor``, the
+soccernet layout's 'resnet')."""
 from typing import Optional
 
 import numpy as np
@@ -32,7 +34,8 @@ def build_resnet(checkpoint: Optional[str] = None, arch: str = 'resnet152') -> t
 class ResNetExtractor(CentreFrameExtractor):
     """Pooled ResNet-152 features of the frame at the centre of each clip (``clip_len``
     0.5 s = 2 fps for SoccerNet); with ``pca`` (an ``.npz`` path, see :class:`PCA`) the
-    features are projected, e.g. to 512-d. ``arch`` picks another torchvision ResNet."""
+    features are projected, e.g. to 512-d (a PCA fitted on these features: ``--fit-pca`` with this
+    extractor). ``arch`` picks another torchvision ResNet."""
     name = 'resnet'
 
     def __init__(self, clip_len: float, device: str = 'cpu', batch_size: int = 32,
@@ -41,7 +44,8 @@ class ResNetExtractor(CentreFrameExtractor):
         super().__init__(clip_len, device, batch_size)
         self.model = (model or build_resnet(checkpoint, arch)).to(self.device).eval()
         self.set_input(size, IMAGENET_MEAN, IMAGENET_STD)
-        self.pca = PCA.load(pca) if pca else None
+        self.feature_tag = 'torchvision-resnet'  # what a PCA fitted on these rows records
+        self.pca = PCA.load(pca, self.feature_tag) if pca else None
         self.dim = self.pca.out_dim if self.pca else self.model.out_channels
 
     @torch.inference_mode()

@@ -93,7 +93,7 @@ def test_soccernet_layout(make_media, tmp_path, resnet, vggish):
     make_media(game / '1_224p.mkv', seconds=3)
     make_media(game / '2_224p.mkv', seconds=2)
     pca = tmp_path / 'pca.npz'
-    PCA(np.zeros(512), np.eye(8, 512), np.ones(8)).save(pca)
+    PCA(np.zeros(512), np.eye(8, 512), features='torchvision-resnet').save(pca)
     ex = dict(resnet=ResNetExtractor(0.5, size=32, pca=str(pca), model=resnet.model), vggish=vggish)
     counts = run_extraction(collect_videos([tmp_path / 'in']), tmp_path / 'out', get_layout('soccernet'), ex,
                             progress=False)
