@@ -103,15 +103,26 @@ class SoccerHighlightDecoder:
         if scores.ndim != 2 or scores.shape[1] != len(self.classes):
             raise ValueError(f'scores must be (T, {len(self.classes)}), got {scores.shape}')
         duration = scores.shape[0] * self.dt if duration is None else float(duration)
-        probs = scores.copy()
-        if self.background in self.classes:
-            bg = self.classes.index(self.background)
-            probs *= (1 - scores[:, bg:bg + 1])
+        probs = self._suppressed(scores)
         segments = []
         for name, cfg in self.cfgs.items():
             spans = self._spans(probs[:, self.classes.index(name)], cfg, duration)
             segments += [dict(start=s, end=e, score=p, event=t, **{'class': name}) for s, e, p, t in spans]
         return segments
+
+    def _suppressed(self, scores):
+        """Step 1: p_c * (1 - p_bg), what the thresholds are compared with."""
+        probs = np.array(scores, np.float64)
+        if self.background in self.classes:
+            bg = self.classes.index(self.background)
+            probs *= (1 - probs[:, bg:bg + 1])
+        return probs
+
+    def curve(self, scores):
+        """(T,) highlight score of each row: the best background-suppressed probability of a decoded class."""
+        probs = self._suppressed(scores)
+        cols = [self.classes.index(name) for name in self.cfgs]
+        return probs[:, cols].max(axis=1) if cols else np.zeros(len(probs))
 
     def _spans(self, p, cfg, duration):
         radius = int(round(cfg['mpd'] / self.dt))
