@@ -8,7 +8,6 @@ Examples:
         CKPT --second-half game/2_224p.mkv --features game --out-dir reels/game --classes goal,card
 """
 import argparse
-import sys
 
 from mmengine.config import DictAction
 
@@ -109,7 +108,6 @@ def main(argv=None):
         event = f'  {seg["clock"]}, {seg["class"]} ({seg["confidence"]:.2f})' if 'clock' in seg else ''
         print(f'{i:2d}. {seg["start"]:9.2f}-{seg["end"]:9.2f} s  score {seg["score"]:.3f}{event}')
     print(f'wrote {result.files["report"]}')
-    sys.stdout.flush()
 
 
 if __name__ == '__main__':
