@@ -11,6 +11,7 @@ its ``score(video, model, extractors=..., decoder=..., features_dir=..., progres
 A new domain is one module with those two functions plus its ``DOMAINS`` entry; its segments follow the schema
 of :class:`~.base.HighlightResult`.
 """
+import contextlib
 import os
 import os.path as osp
 import shutil
@@ -79,6 +80,7 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
     """
     from .. import render
 
+    created = not osp.isdir(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     stage = tempfile.mkdtemp(prefix='.partial-', dir=out_dir)
     try:
@@ -109,13 +111,19 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
             scores=[round(float(s), 5) for s in result.scores]))
         render.write_report(files['report'], result.video, segments, plot=files['plot'], reel=files['reel'],
                             exports=[files['json'], files['edl'], files['otio']])
-        result.files = {k: _move_into(stage, v, out_dir) for k, v in files.items()}
-        for seg in segments:
+        for seg in segments:  # clips first, the report page that links everything last
             if 'clip' in seg:
                 seg['clip'] = _move_into(stage, seg['clip'], out_dir)
+        result.files = {k: _move_into(stage, files[k], out_dir)
+                        for k in ('reel', 'plot', 'edl', 'otio', 'json', 'report')}
         result.segments = segments
-    finally:
+    except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(out_dir)  # only if still empty
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
     return result
 
 
