@@ -50,7 +50,8 @@ def parse_time(text, option: str) -> float:
 
 @dataclass(frozen=True)
 class Half:
-    """One half of a match: its number, the file it is in and where (seconds) it starts and how long it lasts."""
+    """One half of a match: its number, the file it is in (absolute path), where (seconds) it starts and how long
+    it lasts."""
     number: int
     source: str
     start: float
@@ -82,7 +83,7 @@ def _file_half(number, path, info, video_ini):
     if duration > available + LENGTH_TOLERANCE:
         raise DataError(f'{ini}: the {ordinal(number)} half lasts {duration:g} s from {start:g} s, but {path} '
                         f'ends at {info.duration:g} s')
-    return Half(number, str(path), start, min(duration, available), bool(info.audio))
+    return Half(number, osp.abspath(path), start, min(duration, available), bool(info.audio))
 
 
 def plan_match(video, second_half=None, second_half_start=None, half=None, video_ini=None) -> List[Half]:
@@ -117,8 +118,8 @@ def plan_match(video, second_half=None, second_half_start=None, half=None, video
         raise ConfigError(f'--second-half-start {second_half_start}: must lie after the first half\'s start '
                           f'({first:g} s) and before the end of {video} ({info.duration:g} s)')
     length = second - first if not (kick_off and kick_off.duration) else min(kick_off.duration, second - first)
-    return [Half(1, str(video), first, length, bool(info.audio)),
-            Half(2, str(video), second, info.duration - second, bool(info.audio))]
+    return [Half(1, osp.abspath(video), first, length, bool(info.audio)),
+            Half(2, osp.abspath(video), second, info.duration - second, bool(info.audio))]
 
 
 def spotting_setup(model):
@@ -247,8 +248,8 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
     order = sorted(range(len(segments)), key=lambda j: -segments[j]['score'])  # stable: ties in match order
     curve = np.concatenate([decoder.curve(s)[:int(np.ceil(c / decoder.dt))] for s, c in zip(scores, covered)])
     return HighlightResult(
-        str(video), float(offsets[-1]), decoder.dt, curve, [segments[j] for j in order],
+        halves[0].source, float(offsets[-1]), decoder.dt, curve, [segments[j] for j in order],
         sources={h.source: h.has_audio for h in halves}, plot_segments=[plot_segments[j] for j in order],
         info=dict(classes=list(decoder.classes), halves=[
-            dict(half=h.number, source=osp.abspath(h.source), start=h.start, duration=h.duration,
+            dict(half=h.number, source=h.source, start=h.start, duration=h.duration,
                  scores=np.round(s.astype(np.float64), 4).tolist()) for h, s in zip(halves, scores)]))
