@@ -6,6 +6,8 @@ Hotstar, QVHighlights, ...).
 """
 from typing import Sequence
 
+from mmaction.registry import TASK_UTILS
+
 from ..engine.errors import ConfigError
 from .base import HighlightResult, assemble_inputs, model_inputs
 from .inference import predict_saliency
@@ -22,7 +24,7 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
 
     Args:
         extractors (dict | None): feature name -> extractor (``features.build_extractors``), for raw video.
-        decoder: ``(scores, clip_len, duration) -> segments``.
+        decoder: ``(scores, clip_len, duration) -> segments`` (default: ``inference_cfg.decoder``).
         features_dir (str | None): a dataset folder in the model's layout holding this video's features
             (file stem = video id, e.g. Hotstar ``clip_features/<vid>.npz``); no extraction then.
         layout (str | None): the feature layout the model was trained on (default: ``inference_cfg.layout``).
@@ -32,6 +34,7 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
     from ..features.precomputed import read_layout_features
 
     cfg = model_inputs(model)
+    decoder = decoder or TASK_UTILS.build(decoder_cfg(model, cfg['decoder']))
     layout = get_layout(layout or cfg.get('layout', 'hotstar'))
     query_in = None
     if cfg.get('query'):

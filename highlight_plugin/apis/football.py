@@ -195,9 +195,12 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
                 second_half_start=None, half=None, video_ini=None) -> HighlightResult:
     """Spot the events of a match and make them highlight segments, best first.
 
-    See :func:`plan_match` for the match forms. With ``features_dir`` the halves' features are read from
-    ``{half}_<feature file>`` there (the file names of the model's dataset config, e.g.
-    ``1_ResNET_TF2_PCA512.npy``) and the videos are only cut; else ``extractors`` extract them (once per file).
+    Args:
+        video, second_half, second_half_start, half, video_ini: the match, see :func:`plan_match`.
+        extractors (dict | None): the features of ``inference_cfg`` (ResNet + PCA, VGGish), extracted once per file.
+        features_dir (str | None): read each half's features from ``{half}_<feature file>`` there instead (the
+            file names of the model's dataset config, e.g. ``1_ResNET_TF2_PCA512.npy``); the videos are only cut.
+        decoder: a :class:`SoccerHighlightDecoder` (default: ``inference_cfg.decoder`` over the model's classes).
 
     Segment schema (every key always present, except ``source``)::
 
@@ -215,6 +218,7 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
             length disagrees with the half (see :mod:`~highlight_plugin.features.precomputed`).
     """
     setup = spotting_setup(model)
+    decoder = decoder or TASK_UTILS.build(decoder_cfg(model, model_inputs(model)['decoder']))
     halves = plan_match(video, second_half, second_half_start, half, video_ini)
     rows = (_half_rows_from_features(halves, features_dir, setup) if features_dir else
             _half_rows_from_video(halves, model, extractors, setup, progress))
