@@ -12,7 +12,7 @@ Feature time t of a half (row 2t of its features, the clock on the pitch) is tim
 import os.path as osp
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 import torch
