@@ -222,14 +222,14 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
     halves = plan_match(video, second_half, second_half_start, half, video_ini)
     rows = (_half_rows_from_features(halves, features_dir, setup) if features_dir else
             _half_rows_from_video(halves, model, extractors, setup, progress))
-    scores = []
+    scores, device = [], next(model.parameters()).device
     for h in halves:
         where, inputs = rows[h]
         n = min(len(x) for x in inputs.values())
         if n < setup['window_frames']:
             raise DataError(f'{where}: the {ordinal(h.number)} half has {n / setup["fps"]:.1f} s of features, '
                             f'shorter than one {setup["window_frames"] / setup["fps"]:g}-s window of the model')
-        half_in = {m: torch.from_numpy(np.ascontiguousarray(x[:n], np.float32)) for m, x in inputs.items()}
+        half_in = {m: torch.from_numpy(np.ascontiguousarray(x[:n], np.float32)).to(device) for m, x in inputs.items()}
         scores.append(model.predict_half(half_in).float().cpu().numpy())
     # one decoder pass over the match (cross-half budget); it lays the halves end to end
     covered = [min(h.duration, len(s) * decoder.dt) for h, s in zip(halves, scores)]
