@@ -52,17 +52,17 @@ def _build_from_checkpoint(cfg, checkpoint, strict, config_name):
     state = {re.sub(r'^module\.', '', k): v for k, v in ckpt.get('state_dict', ckpt).items()}
     try:
         with torch.device('meta'):
-            model = MODELS.build(cfg.model)
+            model, on_meta = MODELS.build(cfg.model), True
     except Exception:  # noqa: BLE001 - a module whose __init__ needs real tensors: build it the usual way
-        model = None
-    own = (model or MODELS.build(cfg.model)).state_dict()
+        model, on_meta = MODELS.build(cfg.model), False
+    own = model.state_dict()
     missing, unexpected = [k for k in own if k not in state], [k for k in state if k not in own]
     if strict and (missing or unexpected):
         raise CheckpointError(f'{checkpoint} does not fit {config_name}: ' + '; '.join(
             f'{what} {len(keys)} weight(s), e.g. {", ".join(keys[:3])}'
             for what, keys in (('it lacks', missing), ('it has', unexpected)) if keys)
             + ' (a checkpoint of another model or fusion head?)')
-    if model is not None and not missing:
+    if on_meta and not missing:
         check_state_dict(model, state, checkpoint)
         # the mapped tensors themselves (copy-on-write): no copy of the weights; the products run on them within
         # a few % of the speed of copies in anonymous memory
@@ -70,7 +70,8 @@ def _build_from_checkpoint(cfg, checkpoint, strict, config_name):
                               assign=True)
         if not _has_meta_tensors(model):
             return model
-    model = MODELS.build(cfg.model)  # fallback: random init, then copy the checkpoint in
+    if on_meta:  # weights the checkpoint lacks need their initialisation: random init, then copy
+        model = MODELS.build(cfg.model)
     load_state_dict_checked(model, ckpt, checkpoint)
     return model
 
