@@ -77,8 +77,9 @@ def run_tool(args, threads):
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, osp.join(REPO, 'tools', 'make_highlights.py'), *map(str, args)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    with proc.stdout:
+        out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak RSS
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
