@@ -1,125 +1,137 @@
-"""One call from a raw video to a short-form reel: features -> clip scores -> segments -> clips, reel and reports.
+"""One call from a raw video to a short-form reel: scores -> segments -> clips, reel and reports.
 
-The model's config says which features it reads (``inference_cfg``: feature layout, clip grid, which extracted
-features form the video / audio / query inputs, window length), so the same function serves every clip model.
+Domains differ only in how a video becomes scores and segments; everything after that is one path,
+:func:`write_highlights`. ``DOMAINS`` maps the ``task`` of a model's ``inference_cfg`` to a :class:`~.base.Domain`:
+its ``score(video, model, extractors=..., decoder=..., features_dir=..., progress=..., **options)`` returns a
+:class:`~.base.HighlightResult` without files, and its ``decoder_cfg(model, cfg)`` completes the decoder config.
+
+* ``'saliency'`` (films, episodes; UMT): :mod:`.film`, one saliency score per clip;
+* ``'spotting'`` (football; SoccerNet spotters): :mod:`.football`, class scores per second of each half.
+
+A new domain is one module with those two functions plus its ``DOMAINS`` entry; its segments follow the schema
+of :class:`~.base.HighlightResult`.
 """
+import contextlib
 import os
 import os.path as osp
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+import shutil
+import tempfile
+from typing import Optional
 
-import numpy as np
+from mmaction.registry import TASK_UTILS
 
-from ..decoding.saliency import SaliencySegmentDecoder
 from ..engine.errors import ConfigError
-from .inference import predict_saliency
+from . import film, football
+from .base import Domain, HighlightResult, assemble_inputs, model_inputs  # noqa: F401  (re-exported)
+
+# inference_cfg.task -> how a video becomes scores and segments (see the module doc)
+DOMAINS = dict(saliency=Domain(film.score_video, film.decoder_cfg),
+               spotting=Domain(football.score_match, football.decoder_cfg))
 
 
-@dataclass
-class HighlightResult:
-    """What :func:`make_highlights` produced; paths are None for outputs that were not asked for."""
-    video: str
-    duration: float
-    clip_len: float
-    scores: np.ndarray
-    segments: List[dict]
-    files: Dict[str, Optional[str]] = field(default_factory=dict)
-
-
-def model_inputs(model):
-    """The ``inference_cfg`` of a model built by :func:`init_model`, with defaults."""
-    cfg = dict((getattr(model, 'cfg', None) or {}).get('inference_cfg', {}))
-    if 'video' not in cfg:
-        raise ConfigError('the model config has no inference_cfg.video: it does not say which features it reads')
-    cfg.setdefault('audio', ())
-    cfg.setdefault('clip_len', 2.0)
+def domain_inputs(model):
+    """:func:`model_inputs`, checking the task names a domain."""
+    cfg = model_inputs(model)
+    if cfg['task'] not in DOMAINS:
+        raise ConfigError(f'inference_cfg.task {cfg["task"]!r} is not one of {sorted(DOMAINS)}')
     return cfg
 
 
-def assemble_inputs(features, cfg, layout_clip_len):
-    """Concatenate extracted features into the model's video/audio inputs on its clip grid.
-
-    A feature extracted on a coarser grid (e.g. PANNs per 2 s for a 1-s model) has each row repeated.
-    """
-    def on_grid(name):
-        if name not in features:
-            raise ConfigError(f'feature {name!r} was not extracted')
-        ratio = layout_clip_len[name] / cfg['clip_len']
-        if abs(ratio - round(ratio)) > 1e-6 or ratio < 1:
-            raise ConfigError(f'feature {name!r} ({layout_clip_len[name]} s rows) does not fit a '
-                              f'{cfg["clip_len"]} s clip grid')
-        return np.repeat(features[name], int(round(ratio)), axis=0)
-
-    def modality(names):
-        if not names:
-            return None
-        arrays = [on_grid(n) for n in names]
-        n = min(len(a) for a in arrays)
-        return np.concatenate([a[:n] for a in arrays], axis=1)
-
-    return modality(cfg['video']), modality(cfg['audio'])
+def build_decoder(model, **overrides):
+    """The model's segment decoder (``inference_cfg.decoder``) with ``overrides`` (None values are ignored)."""
+    cfg = domain_inputs(model)
+    decoder = dict(cfg['decoder'], **{k: v for k, v in overrides.items() if v is not None})
+    return TASK_UTILS.build(DOMAINS[cfg['task']].decoder_cfg(model, decoder))
 
 
-def make_highlights(video, model, extractors, out_dir, decoder=None, layout=None, query=None, text_encoder=None,
-                    cut=True, reel=True, vertical=None, audio_languages: Sequence[str] = (), progress=None):
-    """Score every clip of ``video`` with ``model`` and write the highlights to ``out_dir``.
+def make_highlights(video, model, extractors, out_dir, decoder=None, features_dir=None, cut=True, reel=True,
+                    vertical=None, progress=None, **options):
+    """Score ``video`` with ``model`` (the domain of its ``inference_cfg.task``) and write its highlights.
 
     Args:
-        extractors (dict): feature name -> extractor, built once (``highlight_plugin.features.build_extractors``).
-        decoder: scores -> segments (default :class:`SaliencySegmentDecoder`).
-        layout: the feature layout the model was trained on (default: ``inference_cfg.layout``).
-        query (str | None): a text query for query-conditioned models; needs ``text_encoder``.
-        cut, reel (bool): write one MP4 per segment / the joined reel.
-        vertical (str | None): 'crop' or 'blur' for 9:16 clips.
+        extractors (dict | None): feature name -> extractor, built once (``features.build_extractors``); None
+            with ``features_dir``.
+        decoder: scores -> segments (default: :func:`build_decoder`).
+        features_dir (str | None): read the features from this dataset folder instead of extracting them.
+        cut, reel, vertical: see :func:`write_highlights`.
+        options: the domain's own (films: layout, query, text_encoder, audio_languages; football: second_half,
+            second_half_start, half, video_ini).
+    """
+    domain = DOMAINS[domain_inputs(model)['task']]
+    result = domain.score(video, model, extractors=extractors, decoder=decoder or build_decoder(model),
+                    features_dir=features_dir, progress=progress, **options)
+    return write_highlights(result, out_dir, cut=cut, reel=reel, vertical=vertical)
 
-    Writes ``highlights.json``, ``saliency.png``, ``highlights.edl``, ``highlights.otio``, ``index.html`` and, when
-    asked, ``clips/highlight_NNN.mp4`` and ``reel.mp4``.
+
+def _time_order(seg):
+    return seg.get('half', 0), seg['start']
+
+
+def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, reel: bool = True,
+                     vertical: Optional[str] = None) -> HighlightResult:
+    """The output path of every domain: segments -> clips, reel, JSON, plot, editor exports and report page.
+
+    Writes ``highlights.json`` (ranked segments, the scores), ``saliency.png``, ``highlights.edl``,
+    ``highlights.otio``, ``index.html`` and, when asked, ``clips/highlight_NNN.mp4`` (by rank; ``vertical`` 'crop'
+    or 'blur' for 9:16) and ``reel.mp4`` (the clips in match/story order). Everything is made in a staging folder
+    inside ``out_dir`` and moved into place at the end: an error leaves ``out_dir`` as it was.
+
+    Returns ``result`` with ``files`` set and each segment's ``clip`` path.
     """
     from .. import render
-    from ..features import check_recipe, extract, get_layout
 
-    cfg = model_inputs(model)
-    layout = get_layout(layout or cfg.get('layout', 'hotstar'))
-    decoder = decoder or SaliencySegmentDecoder()
-    for name, ex in extractors.items():  # features of the recipe the model was trained on, or a one-line error
-        check_recipe(cfg.get('recipe'), getattr(ex, 'provenance', None), f'extractor {name!r}')
-    drop = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in cfg.get('drop_partial', ()))]
-    feats = extract(str(video), extractors, audio_languages=audio_languages,
-                    drop_partial=drop, on_rows=progress or (lambda n: None))
-    video_in, audio_in = assemble_inputs(feats.features, cfg, layout.clip_len)
-    query_in = None
-    if cfg.get('query'):
-        if not query or text_encoder is None:
-            raise ConfigError('this model is conditioned on a text query: pass a query (and a text encoder)')
-        query_in = text_encoder([query])[0]['last_hidden_state']
-    scores = predict_saliency(model, video_in, audio_in, query_in, clip_len=cfg['clip_len'],
-                              window=cfg.get('window'), stride=cfg.get('stride'))
-    duration = float(feats.info.duration or len(scores) * cfg['clip_len'])
-    segments = decoder(scores, cfg['clip_len'], duration=duration)
-
+    created = not osp.isdir(out_dir)
     os.makedirs(out_dir, exist_ok=True)
-    files = dict(json=osp.join(out_dir, 'highlights.json'), plot=osp.join(out_dir, 'saliency.png'),
-                 edl=osp.join(out_dir, 'highlights.edl'), otio=osp.join(out_dir, 'highlights.otio'),
-                 report=osp.join(out_dir, 'index.html'), reel=None)
-    # the reel and the editor exports follow the story's order; the JSON keeps the ranking
-    in_time = sorted(segments, key=lambda s: s['start'])
-    if cut:
-        os.makedirs(osp.join(out_dir, 'clips'), exist_ok=True)
-        has_audio = bool(feats.info.audio)
-        for i, seg in enumerate(segments, 1):
-            seg['clip'] = render.cut_clip(video, seg['start'], seg['end'],
-                                          osp.join(out_dir, 'clips', f'highlight_{i:03d}.mp4'),
-                                          vertical=vertical, has_audio=has_audio)
-        if reel and segments:
-            files['reel'] = render.concat_clips([s['clip'] for s in in_time], osp.join(out_dir, 'reel.mp4'))
-    render.plot_saliency(scores, cfg['clip_len'], segments, files['plot'], title=osp.basename(str(video)))
-    render.write_edl(in_time, str(video), files['edl'])
-    render.write_otio(in_time, str(video), files['otio'])
-    render.write_json(files['json'], dict(
-        video=osp.abspath(str(video)), duration=duration, clip_len=cfg['clip_len'], query=query,
-        segments=[dict(rank=i, **{k: (osp.relpath(v, out_dir) if k == 'clip' else v) for k, v in s.items()})
-                  for i, s in enumerate(segments, 1)],
-        scores=[round(float(s), 5) for s in scores]))
-    render.write_report(files['report'], str(video), segments, plot=files['plot'], reel=files['reel'],
-                        exports=[files['json'], files['edl'], files['otio']])
-    return HighlightResult(str(video), duration, cfg['clip_len'], scores, segments, files)
+    stage = tempfile.mkdtemp(prefix='.partial-', dir=out_dir)
+    try:
+        names = dict(json='highlights.json', plot='saliency.png', edl='highlights.edl', otio='highlights.otio',
+                     report='index.html')
+        files = {k: osp.join(stage, v) for k, v in names.items()}
+        files['reel'] = None
+        segments = [dict(s) for s in result.segments]
+        # the reel and the editor exports follow the story's order; the JSON keeps the ranking
+        in_time = sorted(segments, key=_time_order)
+        if cut:
+            os.makedirs(osp.join(stage, 'clips'))
+            for i, seg in enumerate(segments, 1):
+                source = seg.get('source', result.video)
+                seg['clip'] = render.cut_clip(source, seg['start'], seg['end'],
+                                              osp.join(stage, 'clips', f'highlight_{i:03d}.mp4'),
+                                              vertical=vertical, has_audio=result.sources.get(source, True))
+            if reel and segments:
+                files['reel'] = render.concat_clips([s['clip'] for s in in_time], osp.join(stage, 'reel.mp4'))
+        render.plot_saliency(result.scores, result.clip_len, result.plot_segments or segments, files['plot'],
+                             title=osp.basename(result.video))
+        render.write_edl(in_time, result.video, files['edl'])
+        render.write_otio(in_time, result.video, files['otio'])
+        render.write_json(files['json'], dict(
+            video=osp.abspath(result.video), duration=result.duration, clip_len=result.clip_len, **result.info,
+            segments=[dict(rank=i, **{k: (osp.relpath(v, stage) if k == 'clip' else v) for k, v in s.items()})
+                      for i, s in enumerate(segments, 1)],
+            scores=[round(float(s), 5) for s in result.scores]))
+        render.write_report(files['report'], result.video, segments, plot=files['plot'], reel=files['reel'],
+                            exports=[files['json'], files['edl'], files['otio']])
+        for seg in segments:  # clips first, the report page that links everything last
+            if 'clip' in seg:
+                seg['clip'] = _move_into(stage, seg['clip'], out_dir)
+        result.files = {k: _move_into(stage, files[k], out_dir)
+                        for k in ('reel', 'plot', 'edl', 'otio', 'json', 'report')}
+        result.segments = segments
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(out_dir)  # only if still empty
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
+    return result
+
+
+def _move_into(stage, path, out_dir):
+    """Move a finished file from the staging folder to the same relative place in ``out_dir``."""
+    if path is None:
+        return None
+    target = osp.join(out_dir, osp.relpath(path, stage))
+    os.makedirs(osp.dirname(target), exist_ok=True)
+    os.replace(path, target)
+    return target

@@ -5,6 +5,8 @@ video. Videos longer than the model's training length run on overlapping windows
 and the clip scores of overlapping windows are averaged (umt.md §12: positional-encoding rows past the training
 length were never trained).
 """
+import re
+
 import numpy as np
 import torch
 from mmaction.registry import MODELS
@@ -14,13 +16,20 @@ from mmengine.utils import import_modules_from_strings
 
 from ..datasets import highlight_collate
 from ..datasets.transforms import PackHighlightInputs
-from ..engine.errors import ConfigError
+from ..engine.errors import CheckpointError, ConfigError
 
 DEFAULT_INFERENCE = dict(window=75, stride=None, batch_size=16)
 
 
-def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
-    """Build the model of ``config`` (a path or Config), load ``checkpoint`` safely, and put it in eval mode."""
+def init_model(config, checkpoint=None, device='cpu', cfg_options=None, strict=False):
+    """Build the model of ``config`` (a path or Config), load ``checkpoint`` safely, and put it in eval mode.
+
+    With a checkpoint the model is built without initialising its weights (on the meta device) and takes the
+    checkpoint's tensors, read through a memory map: no random init, so a 270 M-parameter soccer spotter starts
+    in about a second instead of five.
+    ``strict``: a checkpoint that lacks weights of the model, or holds weights it has not (e.g. another fusion
+    head), is a :class:`CheckpointError` naming both files (else mmengine's warning).
+    """
     cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
     if cfg_options:
         from ..engine.config import check_cfg_options
@@ -29,12 +38,48 @@ def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
-    model = MODELS.build(cfg.model)
-    if checkpoint is not None:
-        from ..engine.checkpoint import load_checkpoint
-        load_checkpoint(model, checkpoint, map_location='cpu')
+    if checkpoint is None:
+        model = MODELS.build(cfg.model)
+    else:
+        model = _build_from_checkpoint(cfg, checkpoint, strict, config if isinstance(config, str) else 'the config')
     model.cfg = cfg
     return model.to(device).eval()
+
+
+def _build_from_checkpoint(cfg, checkpoint, strict, config_name):
+    from ..engine.checkpoint import check_state_dict, load_state_dict_checked, read_checkpoint
+    ckpt = read_checkpoint(checkpoint, mmap=True)
+    state = {re.sub(r'^module\.', '', k): v for k, v in ckpt.get('state_dict', ckpt).items()}
+    try:
+        with torch.device('meta'):
+            model, on_meta = MODELS.build(cfg.model), True
+    except Exception:  # noqa: BLE001 - a module whose __init__ needs real tensors: build it the usual way
+        model, on_meta = MODELS.build(cfg.model), False
+    own = model.state_dict()
+    missing, unexpected = [k for k in own if k not in state], [k for k in state if k not in own]
+    if strict and (missing or unexpected):
+        raise CheckpointError(f'{checkpoint} does not fit {config_name}: ' + '; '.join(
+            f'{what} {len(keys)} weight(s), e.g. {", ".join(keys[:3])}'
+            for what, keys in (('it lacks', missing), ('it has', unexpected)) if keys)
+            + ' (a checkpoint of another model or fusion head?)')
+    if on_meta and not missing:
+        check_state_dict(model, state, checkpoint)
+        # the mapped tensors themselves (copy-on-write): no copy of the weights; the products run on them within
+        # a few % of the speed of copies in anonymous memory
+        model.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items() if k in own}, strict=False,
+                              assign=True)
+        if not _has_meta_tensors(model):
+            return model
+    if on_meta:  # weights the checkpoint lacks need their initialisation: random init, then copy
+        model = MODELS.build(cfg.model)
+    load_state_dict_checked(model, ckpt, checkpoint)
+    return model
+
+
+def _has_meta_tensors(model):
+    """Whether a parameter, buffer or plain tensor attribute of ``model`` was left on the meta device."""
+    return any(t.is_meta for t in (*model.parameters(), *model.buffers())) or any(
+        isinstance(v, torch.Tensor) and v.is_meta for m in model.modules() for v in vars(m).values())
 
 
 def window_starts(num_clips, window, stride):

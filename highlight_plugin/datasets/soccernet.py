@@ -24,6 +24,11 @@ from .soccernet_labels import load_events, resolve_classes
 from . import soccernet_transforms  # noqa: F401  (registers PackSoccerInputs)
 
 
+def half_feature_path(game_dir, half, file_name):
+    """A half's feature file in a game folder: ``{half}_{file_name}`` (e.g. ``1_ResNET_TF2_PCA512.npy``)."""
+    return osp.join(game_dir, f'{half}_{file_name}')
+
+
 def read_game_list(path):
     """Game paths from a split list: ``.npy`` (V&D's ``listgame_*.npy``), ``.json`` (list) or text lines."""
     if not osp.isfile(path):
@@ -139,7 +144,7 @@ class SoccerNetWindowDataset(BaseDataset):
         return events
 
     def feature_path(self, game, half, modality):
-        return osp.join(self.data_prefix['features'], game, f'{half}_{self.feature_files[modality]}')
+        return half_feature_path(osp.join(self.data_prefix['features'], game), half, self.feature_files[modality])
 
     def _aligned_length(self, game, half):
         """Common row count of the half's modalities (features are aligned by truncating the longer one)."""

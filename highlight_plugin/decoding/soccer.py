@@ -12,13 +12,17 @@ Per class c (defaults from the student port, per-class overridable):
 6. spans shorter than min_len_c are extended to min_len_c inside [0, duration].
 
 Then, over all classes: overlapping segments become one segment (their union, labelled with the best
-member's class and score), so nothing is emitted twice; an optional total-duration ``budget`` keeps the best
-segments that fit. :meth:`SoccerHighlightDecoder.decode_match` maps both halves to match time.
+member's class, score and event), so nothing is emitted twice; an optional total-duration ``budget`` keeps the
+best segments that fit. :meth:`SoccerHighlightDecoder.decode_match` maps both halves to match time.
+
+Every segment carries ``event``: the peak second tau of the event that labels it (after merging, that of the
+best member), inside [start, end].
 """
 import numpy as np
 from mmaction.registry import TASK_UTILS
 from scipy.ndimage import maximum_filter1d
 
+from ..datasets.soccernet_labels import HIGHLIGHT_LABEL_MAP
 from ..engine.errors import ConfigError
 
 DEFAULT_CLASS_CFGS = dict(
@@ -27,6 +31,8 @@ DEFAULT_CLASS_CFGS = dict(
     card=dict(thresh=0.50, mpd=15, pre=20, post=60, nms_iou=0.5, merge_gap=4, min_len=4, max_len=25),
     subs=dict(thresh=0.50, mpd=25, pre=20, post=45, nms_iou=0.5, merge_gap=4, min_len=4, max_len=25))
 CLASS_KEYS = ('thresh', 'mpd', 'pre', 'post', 'nms_iou', 'merge_gap', 'min_len', 'max_len')
+# Classes of the other presets (v2 labels, V&D's v1 'soccer') take the numbers of their highlight group.
+CLASS_ALIASES = {**{label: group for label, group in HIGHLIGHT_LABEL_MAP.items() if group}, 'soccer': 'goal'}
 
 
 def _tiou(a, b):
@@ -42,8 +48,9 @@ class SoccerHighlightDecoder:
     Args:
         classes (sequence[str]): score column names; columns without a class config are not decoded.
         class_cfgs (dict | None): class -> overrides of ``DEFAULT_CLASS_CFGS`` keys (thresh, mpd, pre, post,
-            nms_iou, merge_gap, min_len, max_len; times in seconds). A class absent from the defaults needs
-            all keys.
+            nms_iou, merge_gap, min_len, max_len; times in seconds). A class absent from the defaults (and from
+            ``CLASS_ALIASES``, which gives e.g. 'Goal' and 'soccer' the numbers of 'goal') needs all keys.
+        keep (sequence[str] | None): decode only these classes (default: every class with a config).
         background (str | None): name of the background column used for suppression.
         dt (float): seconds per score row.
         merge_classes (bool): merge overlapping segments of different classes into one.
@@ -51,7 +58,7 @@ class SoccerHighlightDecoder:
     """
 
     def __init__(self, classes=('background', 'kick', 'subs', 'card', 'goal'), class_cfgs=None,
-                 background='background', dt=1.0, merge_classes=True, budget=None):
+                 background='background', dt=1.0, merge_classes=True, budget=None, keep=None):
         self.classes, self.background, self.dt = tuple(classes), background, float(dt)
         self.merge_classes, self.budget = merge_classes, budget
         self.cfgs = {}
@@ -60,17 +67,23 @@ class SoccerHighlightDecoder:
         if unknown:
             raise ConfigError(f'class_cfgs names classes {sorted(unknown)} not in classes {self.classes}')
         for name in self.classes:
-            if name == background or (name not in DEFAULT_CLASS_CFGS and name not in overrides):
+            defaults = DEFAULT_CLASS_CFGS.get(name, DEFAULT_CLASS_CFGS.get(CLASS_ALIASES.get(name)))
+            if name == background or (defaults is None and name not in overrides):
                 continue
-            cfg = dict(DEFAULT_CLASS_CFGS.get(name, {}), **overrides.get(name, {}))
+            cfg = dict(defaults or {}, **overrides.get(name, {}))
             missing = [k for k in CLASS_KEYS if k not in cfg]
             if missing:
                 raise ConfigError(f'class_cfgs[{name!r}] lacks {missing}')
             self.cfgs[name] = cfg
+        if keep is not None:
+            unknown = [c for c in keep if c not in self.cfgs]
+            if unknown:
+                raise ConfigError(f'cannot keep {unknown}: the decoded classes are {sorted(self.cfgs)}')
+            self.cfgs = {name: cfg for name, cfg in self.cfgs.items() if name in keep}
 
     # ------------------------------------------------------------------ one sequence
     def __call__(self, scores, duration=None):
-        """(T, C) probabilities of one video/half -> segments ``dict(start, end, score, class)`` by start."""
+        """(T, C) probabilities of one video/half -> segments ``dict(start, end, score, class, event)`` by start."""
         return self._finish(self._class_segments(scores, duration))
 
     def decode_match(self, halves, durations=None):
@@ -80,7 +93,8 @@ class SoccerHighlightDecoder:
         for half, (scores, duration) in enumerate(zip(halves, durations), start=1):
             duration = len(scores) * self.dt if duration is None else float(duration)
             for seg in self._class_segments(scores, duration):
-                segments.append(dict(seg, start=seg['start'] + offset, end=seg['end'] + offset, half=half))
+                segments.append(dict(seg, start=seg['start'] + offset, end=seg['end'] + offset,
+                                     event=seg['event'] + offset, half=half))
             offset += duration
         return self._finish(segments)
 
@@ -89,15 +103,26 @@ class SoccerHighlightDecoder:
         if scores.ndim != 2 or scores.shape[1] != len(self.classes):
             raise ValueError(f'scores must be (T, {len(self.classes)}), got {scores.shape}')
         duration = scores.shape[0] * self.dt if duration is None else float(duration)
-        probs = scores.copy()
-        if self.background in self.classes:
-            bg = self.classes.index(self.background)
-            probs *= (1 - scores[:, bg:bg + 1])
+        probs = self._suppressed(scores)
         segments = []
         for name, cfg in self.cfgs.items():
             spans = self._spans(probs[:, self.classes.index(name)], cfg, duration)
-            segments += [dict(start=s, end=e, score=p, **{'class': name}) for s, e, p in spans]
+            segments += [dict(start=s, end=e, score=p, event=t, **{'class': name}) for s, e, p, t in spans]
         return segments
+
+    def _suppressed(self, scores):
+        """Step 1: p_c * (1 - p_bg), what the thresholds are compared with."""
+        probs = np.array(scores, np.float64)
+        if self.background in self.classes:
+            bg = self.classes.index(self.background)
+            probs *= (1 - probs[:, bg:bg + 1])
+        return probs
+
+    def curve(self, scores):
+        """(T,) highlight score of each row: the best background-suppressed probability of a decoded class."""
+        probs = self._suppressed(scores)
+        cols = [self.classes.index(name) for name in self.cfgs]
+        return probs[:, cols].max(axis=1) if cols else np.zeros(len(probs))
 
     def _spans(self, p, cfg, duration):
         radius = int(round(cfg['mpd'] / self.dt))
@@ -106,7 +131,8 @@ class SoccerHighlightDecoder:
         pre, post, max_len = cfg['pre'], cfg['post'], cfg['max_len']
         if pre + post > max_len:  # shrink around the event, keeping the pre:post ratio
             pre, post = max_len * pre / (pre + post), max_len * post / (pre + post)
-        spans = [[max(0.0, t * self.dt - pre), min(duration, t * self.dt + post), float(p[t])] for t in peaks]
+        spans = [[max(0.0, t * self.dt - pre), min(duration, t * self.dt + post), float(p[t]), t * self.dt]
+                 for t in peaks]
 
         kept = []
         for span in sorted(spans, key=lambda s: -s[2]):
@@ -117,7 +143,9 @@ class SoccerHighlightDecoder:
             last = merged[-1] if merged else None
             if (last is not None and span[0] - last[1] <= cfg['merge_gap']
                     and max(last[1], span[1]) - last[0] <= max_len):
-                last[1], last[2] = max(last[1], span[1]), max(last[2], span[2])
+                if span[2] > last[2]:  # the best member names the event
+                    last[2], last[3] = span[2], span[3]
+                last[1] = max(last[1], span[1])
             else:
                 merged.append(list(span))
         for span in merged:
@@ -139,7 +167,7 @@ class SoccerHighlightDecoder:
                     used += seg['end'] - seg['start']
             segments = sorted(kept, key=lambda s: s['start'])
         return [dict(seg, start=round(float(seg['start']), 3), end=round(float(seg['end']), 3),
-                     score=round(float(seg['score']), 4))
+                     score=round(float(seg['score']), 4), event=round(float(seg['event']), 3))
                 for seg in segments]
 
     @staticmethod

@@ -109,8 +109,9 @@ def _same_mapping(src: dict, items: list, convert) -> dict:
     return out
 
 
-def read_checkpoint(filename: str, map_location: Any = 'cpu') -> dict:
-    """Load a checkpoint with ``weights_only=True``; plain values are restored.
+def read_checkpoint(filename: str, map_location: Any = 'cpu', mmap: bool = False) -> dict:
+    """Load a checkpoint with ``weights_only=True``; plain values are restored. ``mmap``: tensors are
+    memory-mapped from the file (copy-on-write) instead of read into memory.
 
     Raises:
         CheckpointError: the file is missing, truncated/corrupt, holds
@@ -121,7 +122,8 @@ def read_checkpoint(filename: str, map_location: Any = 'cpu') -> dict:
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint not found: {filename}')
     try:
-        checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
+        mmap = mmap and zipfile.is_zipfile(filename)  # torch maps only its zip format
+        checkpoint = torch.load(filename, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as exc:
         unsafe = _unsafe_globals(filename)
         what = ', '.join(sorted(unsafe)) if unsafe else str(exc).strip().splitlines()[-1]

@@ -81,11 +81,11 @@ class PCA:
         return self.components.shape[0]
 
     @classmethod
-    def fit(cls, features: np.ndarray, n_components: int = 512) -> 'PCA':
-        """Fit on ``(N, D)`` features (see :class:`MomentAccumulator` for streaming)."""
+    def fit(cls, rows: np.ndarray, n_components: int = 512, features: Optional[str] = None) -> 'PCA':
+        """Fit on ``(N, D)`` rows of the raw ``features`` (see :class:`MomentAccumulator` for streaming)."""
         acc = MomentAccumulator()
-        acc.update(features)
-        return acc.pca(n_components)
+        acc.update(rows)
+        return acc.pca(n_components, features)
 
     @classmethod
     def from_sklearn(cls, pca_pickle: str, average_pickle: Optional[str] = None,

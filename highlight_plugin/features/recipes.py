@@ -112,7 +112,16 @@ RECIPES: Dict[str, Recipe] = {
 }
 
 
+# features models were trained on that no public code reproduces: such a model reads only the published files
+UNREPRODUCIBLE = {
+    'soccernet_v1_2018': "SoccerNet-v1's ResNET_PCA512.npy (the 2018 extraction: no public recipe or PCA)",
+}
+
+
 def get_recipe(name: str) -> Recipe:
+    if name in UNREPRODUCIBLE:
+        raise ConfigError(f'the model was trained on {UNREPRODUCIBLE[name]}, which no extractor reproduces: pass '
+                          f'the published feature files with --features DIR')
     if name not in RECIPES:
         raise ConfigError(f'unknown feature recipe {name!r} (choose from {", ".join(RECIPES)})')
     return RECIPES[name]

@@ -34,3 +34,28 @@ def test_long_video_is_stitched_from_windows():
     np.testing.assert_allclose(whole, first, atol=1e-6)
     # clips 0..29 are only in the first window: same scores as running that window alone
     np.testing.assert_allclose(scores[:30], whole[:30], atol=1e-5)
+
+
+def test_init_model_from_a_checkpoint_equals_the_model_saved(tmp_path):
+    """The checkpoint path builds on the meta device and takes the file's tensors: same weights, same outputs;
+    a checkpoint of another head is refused in strict mode and warned about otherwise."""
+    import pytest
+
+    from highlight_plugin.engine.errors import CheckpointError
+    torch.manual_seed(0)
+    opts = {'model.video_pool.num_clusters': 4, 'model.audio_pool.num_clusters': 4}
+    cmga = 'configs/soccernet/netvlad512_cmga-after_20s_highlight.py'
+    model = init_model(cmga, cfg_options=opts)
+    torch.save(dict(meta=dict(), state_dict=model.state_dict()), tmp_path / 'cmga.pth')
+    loaded = init_model(cmga, str(tmp_path / 'cmga.pth'), cfg_options=opts, strict=True)
+    assert not any(p.is_meta for p in loaded.parameters())
+    for (name, a), b in zip(model.state_dict().items(), loaded.state_dict().values()):
+        assert torch.equal(a, b), name
+    half = dict(video=torch.randn(60, 512), audio=torch.randn(60, 512))
+    torch.testing.assert_close(loaded.predict_half(half), model.predict_half(half))
+    gmu = 'configs/soccernet/netvlad512_gmu_20s_highlight.py'
+    with pytest.raises(CheckpointError, match='cmga.pth does not fit .*gmu.*: it lacks'):
+        init_model(gmu, str(tmp_path / 'cmga.pth'), cfg_options=opts, strict=True)
+    partial = init_model(gmu, str(tmp_path / 'cmga.pth'), cfg_options=opts)  # shared weights loaded, the rest random
+    assert torch.equal(partial.video_pool.hidden_weights, model.video_pool.hidden_weights)
+    assert not any(p.is_meta for p in partial.parameters())

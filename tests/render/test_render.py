@@ -52,3 +52,26 @@ def test_exports_plot_and_report(video, tmp_path):
     assert 'src="p.png"' in html and 'h.edl' in html and '0:00:01' in html
     write_json(str(tmp_path / 'x.json'), dict(segments=segs))
     assert json.load(open(tmp_path / 'x.json'))['segments'] == segs
+
+
+def test_event_markers_and_sources(tmp_path):
+    segs = [dict(start=10.0, end=30.0, score=0.9, confidence=0.95, half=1, event=19.0, clock='1st half 0:19',
+                 source='/m/1.mkv', **{'class': 'goal'}),
+            dict(start=5.0, end=9.0, score=0.5, confidence=0.6, half=2, event=6.5, clock='2nd half 0:06',
+                 source='/m/2.mkv', **{'class': 'card'})]
+    edl = write_edl(segs, 'ignored.mkv', str(tmp_path / 'h.edl'), fps=25)
+    lines = open(edl).read().splitlines()
+    assert [ln for ln in lines if ln.startswith('* FROM')] == ['* FROM CLIP NAME: 1.mkv', '* FROM CLIP NAME: 2.mkv']
+    # locators in record time: 9 s into the first event, 20 + 1.5 s into the second
+    assert [ln for ln in lines if ln.startswith('* LOC')] == ['* LOC: 00:00:09:00 RED     1st half 0:19, goal',
+                                                              '* LOC: 00:00:21:13 YELLOW  2nd half 0:06, card']
+    assert '* COMMENT: 1st half 0:19, goal (confidence 0.95)' in lines
+    otio = json.load(open(write_otio(segs, 'ignored.mkv', str(tmp_path / 'h.otio'), fps=25)))
+    clips = otio['tracks']['children'][0]['children']
+    assert [c['media_reference']['target_url'] for c in clips] == ['/m/1.mkv', '/m/2.mkv']
+    marker, = clips[1]['markers']
+    assert marker['name'] == '2nd half 0:06, card' and marker['marked_range']['start_time']['value'] == 6.5 * 25
+    assert marker['metadata']['class'] == 'card' and marker['color'] == 'YELLOW'
+    write_json(str(tmp_path / 'x.json'), dict(segments=segs, scores=[[0.5, 0.25]] * 3))
+    text = (tmp_path / 'x.json').read_text()
+    assert json.loads(text)['segments'] == segs and '[[0.5, 0.25], [0.5, 0.25], [0.5, 0.25]]' in text

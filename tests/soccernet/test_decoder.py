@@ -81,3 +81,19 @@ def test_both_halves_in_match_time_and_json():
         SoccerHighlightDecoder(classes=('background', 'save'), class_cfgs=dict(save=dict(thresh=0.5)))
     with pytest.raises(ValueError, match='scores must be'):
         dec(np.zeros((10, 3)))
+
+
+def test_event_keep_and_class_aliases():
+    dec = SoccerHighlightDecoder()
+    segs = dec(curve([(300, 'goal', 0.7), (305, 'card', 0.9), (100, 'subs', 0.6)]))
+    assert [s['event'] for s in segs] == [100.0, 305.0]  # the merged goal+card span is named by the card
+    cards, = SoccerHighlightDecoder(keep=['card'])(curve([(300, 'goal', 0.7), (305, 'card', 0.9)]))
+    assert (cards['class'], cards['event']) == ('card', 305.0)
+    np.testing.assert_allclose(dec.curve(curve([(3, 'goal', 0.8)], length=5, bg=0.5)), [0, 0, 0, 0.4, 0])
+    with pytest.raises(ConfigError, match='cannot keep'):
+        SoccerHighlightDecoder(keep=['save'])
+    # v1 ('soccer') and v2 ('Goal', 'Yellow card') class names decode with their highlight group's numbers
+    v1 = SoccerHighlightDecoder(classes=('background', 'card', 'subs', 'soccer'))
+    assert v1.cfgs['soccer'] == v1.cfgs['soccer'] | {'thresh': 0.55, 'max_len': 45}
+    v2 = SoccerHighlightDecoder(classes=('background', 'Goal', 'Yellow card', 'Throw-in'))
+    assert set(v2.cfgs) == {'Goal', 'Yellow card'} and v2.cfgs['Yellow card']['post'] == 60

@@ -37,6 +37,8 @@ def test_equation_matches_numpy_for_k_not_d(cls, residual):
     want = numpy_netvlad(x.numpy().astype(np.float64), p['cluster_weights'], p['cluster_bias'],
                          p['centers'][0] if residual else None, p['hidden_weights'], residual)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    with torch.no_grad():  # the in-place inference path
+        np.testing.assert_allclose(pool(x).numpy(), want, rtol=1e-4, atol=1e-5)
 
 
 def test_netvlad_with_bn_in_eval_mode_is_bn_then_softmax():

@@ -6,3 +6,5 @@ soccer_data = dict(feature_files=dict(video='ResNET_PCA512.npy', audio='VGGish.n
 train_dataloader = dict(dataset=soccer_data)
 val_dataloader = dict(dataset=soccer_data)
 test_dataloader = dict(dataset=soccer_data)
+# no extractor reproduces the 2018 ResNET_PCA512 features: make_highlights takes them from --features DIR only
+inference_cfg = dict(recipe='soccernet_v1_2018')

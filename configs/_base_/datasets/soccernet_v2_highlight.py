@@ -33,3 +33,10 @@ test_dataloader = dict(  # one half per sample; the model unfolds the 1-s-stride
 
 val_evaluator = dict(type='SoccerWindowAPMetric')
 test_evaluator = dict(type='SoccerNetSpottingMetric', metric='loose', nms_window=30, nms_threshold=0.0)
+
+# What a spotter reads from a match (tools/make_highlights.py): ResNet-152 -> PCA 512 video and VGGish audio rows at
+# the dataset's fps (layout 'soccernet'; --features reads the dataset's feature_files instead), scored per half on
+# centred 1-s windows; events become highlight segments by SoccerHighlightDecoder (per-class offsets, NMS, merging,
+# budget; soccer.md §7).
+inference_cfg = dict(task='spotting', layout='soccernet', recipe='soccernet_tf2_vandd', video=('resnet', ),
+                     audio=('vggish', ), decoder=dict(type='SoccerHighlightDecoder'))

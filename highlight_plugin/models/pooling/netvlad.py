@@ -13,11 +13,12 @@ The centre term keeps the D x K layout of V, so any K works (the student port tr
 import math
 
 import torch
-import torch.nn.functional as F
 from mmaction.registry import MODELS
 from torch import nn
 
 from .context_gating import ContextGating
+
+EPS = 1e-12  # F.normalize's default
 
 
 def _masked_bn(bn, rows, mask):
@@ -73,12 +74,19 @@ class NetVLAD(nn.Module):
         if x.dim() != 3:
             raise ValueError(f'{type(self).__name__} expects (B, N, D) input, got shape {tuple(x.shape)}')
         a = self.assignments(x, mask)
-        vlad = torch.einsum('bnk,bnd->bdk', a, x)
-        if self.residual:
-            vlad = vlad - a.sum(dim=1, keepdim=True) * self.centers  # (B, 1, K) * (1, D, K)
-        vlad = F.normalize(vlad, dim=1)  # intra-normalisation over D per cluster
-        vlad = F.normalize(vlad.reshape(x.shape[0], -1), dim=1)  # flatten as d * K + k, then global L2
-        out = vlad @ self.hidden_weights
+        vlad = torch.bmm(x.transpose(1, 2), a)  # (B, D, K)
+        # Without autograd the (B, D, K) tensor (~1 MB per window at K = 512) is updated in place.
+        inplace = not (torch.is_grad_enabled() and any(p.requires_grad for p in (vlad, *self.parameters())))
+        if self.residual:  # - (B, 1, K) * (1, D, K)
+            vlad = (vlad.addcmul_ if inplace else vlad.addcmul)(a.sum(dim=1, keepdim=True), self.centers, value=-1)
+        # Intra-normalisation over D per cluster, flatten as d * K + k, then global L2, as one scale per (b, k):
+        # the global norm of the intra-normalised clusters follows from their norms (F.normalize's eps rule).
+        norms = torch.linalg.vector_norm(vlad, dim=1)  # (B, K)
+        unit = torch.linalg.vector_norm(norms / norms.clamp_min(EPS), dim=1, keepdim=True)
+        norms = norms.clamp_min(EPS)
+        scale = (1.0 / (norms * unit.clamp_min(EPS)))[:, None, :]
+        vlad = vlad.mul_(scale) if inplace else vlad * scale
+        out = vlad.reshape(x.shape[0], -1) @ self.hidden_weights
         return self.gating(out) if self.gating is not None else out
 
 
