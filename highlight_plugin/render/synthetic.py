@@ -101,7 +101,8 @@ def edited_video(path, shots: Sequence[Shot], size='320x180', fps=25, audio=True
 def subject_video(path, seconds=8.0, size='640x360', fps=25, box=48, sides=('left',), audio=False,
                   crf=23, preset='veryfast'):
     """A textured still background with a white ``box`` moving inside one third of the frame; one shot per entry of
-    ``sides`` ('left', 'right', 'centre'), of ``seconds`` each, joined by hard cuts. Returns the path and the box's
+    ``sides`` ('left', 'right', 'centre', or 'sweep': across the frame and back), of ``seconds`` each, on another
+    background, joined by hard cuts. Returns the path and the box's
     ``(x, y)`` top-left corner per frame (pixels)."""
     w, h = map(int, size.split('x'))
     thirds = dict(left=0.0, centre=1 / 3, right=2 / 3)
@@ -109,17 +110,23 @@ def subject_video(path, seconds=8.0, size='640x360', fps=25, box=48, sides=('lef
     n = int(round(seconds * fps))
     t = np.arange(n) / fps
     for i, side in enumerate(sides):
-        x0 = thirds[side] * w + 0.05 * w
-        span = w / 3 - 0.1 * w - box
-        xs = x0 + span * (0.5 + 0.5 * np.sin(2 * np.pi * t / 2.3 + i))
+        if side == 'sweep':  # across the frame and back, slowly
+            x0, span = 0.05 * w, 0.9 * w - box
+            xs = x0 + span * (0.5 - 0.5 * np.cos(2 * np.pi * t / seconds))
+            x_expr = f'floor({x0}+{span}*(0.5-0.5*cos(2*PI*t/{seconds})))'
+        else:
+            x0 = thirds[side] * w + 0.05 * w
+            span = w / 3 - 0.1 * w - box
+            xs = x0 + span * (0.5 + 0.5 * np.sin(2 * np.pi * t / 2.3 + i))
+            x_expr = f'floor({x0}+{span}*(0.5+0.5*sin(2*PI*t/2.3+{i})))'
         ys = (h - box) * (0.5 + 0.4 * np.sin(2 * np.pi * t / 1.7 + i))
         positions += list(zip(np.floor(xs).astype(int), np.floor(ys).astype(int)))
-        x_expr = f'floor({x0}+{span}*(0.5+0.5*sin(2*PI*t/2.3+{i})))'
         y_expr = f'floor({h - box}*(0.5+0.4*sin(2*PI*t/1.7+{i})))'
-        graph.append(f'cellauto=rule=30:size={w}x{h}:rate={fps}:scroll=0:start_full=1,trim=end_frame=1,'
-                     f'loop=loop=-1:size=1,trim=duration={seconds},setpts=PTS-STARTPTS,format=yuv420p,'
-                     f'lutyuv=y=val*0.25,'
-                     f"drawbox=x='{x_expr}':y='{y_expr}':w={box}:h={box}:color=white:t=fill[s{i}]")
+        graph.append(f'cellauto=rule={(30, 90, 110)[i % 3]}:size={w}x{h}:rate={fps}:scroll=0:start_full=1,'
+                     f'trim=end_frame=1,loop=loop=-1:size=1,trim=duration={seconds},setpts=PTS-STARTPTS,'
+                     f'format=yuv420p,lutyuv=y=val*{0.25 + 0.15 * (i % 2)}[bg{i}];'
+                     f'color=c=white:size={box}x{box}:rate={fps}:duration={seconds}[box{i}];'
+                     f"[bg{i}][box{i}]overlay=x='{x_expr}':y='{y_expr}':eval=frame:shortest=1,setsar=1[s{i}]")
     ins = ''.join(f'[s{i}]' for i in range(len(sides)))
     graph.append(f'{ins}concat=n={len(sides)}:v=1:a=0[v]')
     cmd = ['-filter_complex', ';'.join(graph), '-map', '[v]']
