@@ -8,8 +8,10 @@ first frame wanted (seeking in a transport stream can land a GOP late, which use
 
 Audio: a clip keeps the source's audio exactly when the source has some; it is cut to the same span as the video,
 faded in and out over ``fade`` seconds (50 ms: no clicks, no audible dip) and brought to a loudness target (EBU R128,
-default -14 LUFS integrated, true peak <= -1 dBTP) by one gain measured on the clip's audio alone (a cheap audio-only
-pass) and, only where that gain would push the true peak over the ceiling, a 4x-oversampled lookahead limiter.
+default -14 LUFS integrated, true peak <= -1 dBTP) by one gain measured on the clip's audio alone and, only where that
+gain would push the true peak over the ceiling, a 4x-oversampled lookahead limiter; the plan is checked once on the
+clip's audio rendered through the AAC encoder and corrected (:func:`plan_audio`). These passes read the audio only:
+no extra pass over the video. ``cut_clips(loudness_mode='reel')`` applies one gain to all clips instead.
 
 Every clip is re-encoded (H.264 + AAC 48 kHz stereo) so all clips share one encoding and the reel is joined by stream
 copy. Files are written under a temporary name and renamed when complete.
@@ -199,9 +201,9 @@ _LOUDNESS = re.compile(r'Integrated loudness:\s*I:\s*(-?[\d.]+|-?inf) LUFS')
 _TRUE_PEAK = re.compile(r'True peak:\s*Peak:\s*(-?[\d.]+|-?inf) dBFS')
 
 
-def _audio_chain(span: Span, stream=0):
+def _audio_chain(span: Span, stream=0, input_index=0):
     """The clip's audio on the output's layout (48 kHz stereo), before gain and fades."""
-    return (f'[0:a:{stream}]atrim=start={span.a_start:.6f}:end={span.a_end:.6f},asetpts=PTS-{span.a_start:.6f}/TB,'
+    return (f'[{input_index}:a:{stream}]atrim=start={span.a_start:.6f}:end={span.a_end:.6f},asetpts=PTS-{span.a_start:.6f}/TB,'
             f'aresample={AUDIO_RATE}:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,'
             f'apad=whole_dur={span.duration:.6f},atrim=end={span.duration:.6f}')
 
@@ -215,24 +217,38 @@ def _input(source: CutSource, span: Span):
     return cmd + ['-t', f'{read:.6f}', '-i', source.path]
 
 
-def measure_loudness(source: CutSource, span: Span, stream=0, chain=''):
-    """``(integrated loudness LUFS, true peak dBTP)`` of the clip's audio (after the extra filters ``chain``),
-    with ffmpeg's ``ebur128`` on the audio alone. Silence gives ``-70`` LUFS (ebur128's absolute gate)."""
-    graph = _audio_chain(span, stream) + (',' + chain if chain else '') + ',ebur128=peak=true:framelog=quiet'
-    cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', *_input(source, span), '-filter_complex',
-           graph, '-f', 'null', '-']
-    text = _run(cmd, f'the loudness of {source.path}')
+AUDIO_CODEC = ('-c:a', 'aac', '-b:a', '128k', '-ar', str(AUDIO_RATE), '-ac', '2')  # every clip's audio
+
+
+def _loudness_of(text, what):
     i, tp = _LOUDNESS.search(text), _TRUE_PEAK.search(text)
     if not i or not tp:
-        raise DataError(f'{source.path}: ffmpeg ebur128 gave no loudness summary')
+        raise DataError(f'{what}: ffmpeg ebur128 gave no loudness summary')
     return max(float(i.group(1)), -70.0), max(float(tp.group(1)), -120.0)
+
+
+def measure_loudness(source: CutSource, span: Span, stream=0, chain='', encoded=False):
+    """``(integrated loudness LUFS, true peak dBTP)`` of the clip's audio after the extra filters ``chain``, by
+    ffmpeg's ``ebur128`` on the audio alone; ``encoded``: after a round trip through the clips' AAC encoder (what
+    the clip will hold). Silence gives -70 LUFS (ebur128's absolute gate)."""
+    graph = _audio_chain(span, stream) + (',' + chain if chain else '')
+    if not encoded:
+        cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', *_input(source, span), '-filter_complex',
+               graph + ',ebur128=peak=true:framelog=quiet', '-f', 'null', '-']
+        return _loudness_of(_run(cmd, f'the loudness of {source.path}'), source.path)
+    with tempfile.TemporaryDirectory(prefix='loud_') as tmpdir:
+        encoded_path = osp.join(tmpdir, 'audio.m4a')
+        cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'error', *_input(source, span), '-filter_complex',
+               graph, *AUDIO_CODEC, encoded_path]
+        _run(cmd, f'the loudness of {source.path}')
+        return reel_loudness(encoded_path)
 
 
 @dataclass
 class LoudnessTarget:
-    """EBU R128 normalisation: ``integrated`` LUFS, ``true_peak`` dBTP ceiling, gain at most ``max_gain`` dB (a
-    near-silent clip is not pumped into noise). The limiter aims ``margin`` dB under the ceiling: the AAC encoder
-    (128 kb/s) overshoots by up to about 1.2 dB on dense, heavily limited material."""
+    """EBU R128 normalisation: ``integrated`` LUFS, ``true_peak`` dBTP, gain at most ``max_gain`` dB (a near-silent
+    clip is not pumped into noise); the limiter aims ``margin`` dB under the true-peak ceiling, room for the AAC
+    encoder (128 kb/s), which overshoots by up to about 1.4 dB on dense, heavily limited sound."""
     integrated: float = -14.0
     true_peak: float = -1.0
     max_gain: float = 20.0
@@ -242,43 +258,57 @@ class LoudnessTarget:
         """Gain (dB) bringing ``loudness`` to the target; 0 for silence."""
         return 0.0 if loudness <= -70.0 else min(self.integrated - loudness, self.max_gain)
 
-    def limiter(self):
-        """A 4x-oversampled lookahead limiter at the ceiling (sample peaks at 192 kHz ~ true peaks)."""
-        ceiling = 10 ** ((self.true_peak - self.margin) / 20)
-        return (f'aresample={4 * AUDIO_RATE},alimiter=limit={max(ceiling, 0.0625):.5f}:level=0:latency=1:'
-                f'attack=2:release=80,aresample={AUDIO_RATE}')
+
+@dataclass
+class AudioPlan:
+    """What a clip's audio goes through: a gain (dB), a true-peak limiter (on or off, aiming at ``ceiling`` dBTP)
+    and fades of ``fade`` seconds at its edges."""
+    gain: float = 0.0
+    limit: bool = False
+    ceiling: float = -1.5
+    fade: float = 0.05
+
+    def chain(self, duration):
+        """The ffmpeg filters, for a clip of ``duration`` seconds."""
+        parts = [f'volume={self.gain:.3f}dB'] if abs(self.gain) > 1e-3 else []
+        if self.limit:  # 4x oversampled: the sample peaks at 192 kHz are the true peaks
+            level = max(10 ** (self.ceiling / 20), 0.0625)
+            parts.append(f'aresample={4 * AUDIO_RATE},alimiter=limit={level:.5f}:level=0:latency=1:attack=2:'
+                         f'release=80,aresample={AUDIO_RATE}')
+        fade = min(self.fade, duration / 4)
+        if fade > 0:
+            parts.append(f'afade=t=in:st=0:d={fade:.4f},afade=t=out:st={duration - fade:.6f}:d={fade:.4f}')
+        return ','.join(parts)
 
 
-def _gain_chain(gain_db, limit, target):
-    parts = [f'volume={gain_db:.3f}dB'] if abs(gain_db) > 1e-3 else []
-    if limit:
-        parts.append(target.limiter())
-    return ','.join(parts)
-
-
-def plan_gain(source, span, target: LoudnessTarget, stream=0, measured=None):
-    """``(gain dB, limit?)`` bringing the clip to ``target``: the gain from its measured loudness; where the true
-    peak would pass the ceiling the limiter is on and the gain is corrected once for the loudness it removes."""
+def plan_audio(source, span, target: Optional[LoudnessTarget], stream=0, fade=0.05, gain=None, measured=None,
+               check=True) -> AudioPlan:
+    """The :class:`AudioPlan` of a clip. With a ``target``: the gain from the clip's measured loudness (or the given
+    common ``gain``), the limiter on where the true peak would pass the ceiling; then (``check``) the clip's audio is
+    rendered through the AAC encoder and measured, and the plan corrected once: the gain by what is missing (the
+    limiter, the fades and the encoder take some loudness away), the ceiling lowered by any true-peak overshoot."""
+    plan = AudioPlan(fade=fade)
+    if target is None:
+        plan.gain = gain or 0.0
+        return plan
+    plan.ceiling = target.true_peak - target.margin
     loudness, peak = measured or measure_loudness(source, span, stream)
-    gain = target.gain(loudness)
-    limit = peak + gain > target.true_peak - target.margin
-    if limit and gain > 0:
-        after, _ = measure_loudness(source, span, stream, _gain_chain(gain, True, target))
-        if after > -70.0:
-            gain = min(gain + target.integrated - after, target.max_gain)
-    return gain, limit
-
-
-def _fades(duration, fade):
-    fade = min(fade, duration / 4)
-    if fade <= 0:
-        return ''
-    return f'afade=t=in:st=0:d={fade:.4f},afade=t=out:st={duration - fade:.6f}:d={fade:.4f}'
+    plan.gain = target.gain(loudness) if gain is None else gain
+    plan.limit = peak + plan.gain > plan.ceiling
+    if check and loudness > -70.0:
+        got, got_peak = measure_loudness(source, span, stream, plan.chain(span.duration), encoded=True)
+        if gain is None and got > -70.0:
+            plan.gain = min(plan.gain + target.integrated - got, target.max_gain)
+            plan.limit = plan.limit or peak + plan.gain > plan.ceiling
+        if got_peak > target.true_peak:
+            plan.limit, plan.ceiling = True, plan.ceiling - (got_peak - target.true_peak)
+    return plan
 
 
 def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20, preset='veryfast', *,
              fade=0.05, loudness: Optional[LoudnessTarget] = LoudnessTarget(), gain_db=None, audio_stream=0,
-             vertical_height=MAX_VERTICAL_HEIGHT, track=None, source: Optional[CutSource] = None, preroll=3.0):
+             vertical_height=MAX_VERTICAL_HEIGHT, track=None, source: Optional[CutSource] = None, preroll=3.0,
+             audio_plan: Optional[AudioPlan] = None, span: Optional[Span] = None):
     """Write the frames ``[start, end)`` (seconds from the first frame) of ``video`` to ``out_path`` (H.264/AAC MP4).
 
     Args:
@@ -288,6 +318,9 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         fade: seconds of audio fade-in and -out at the clip's edges (0: none).
         loudness: the EBU R128 target (None: the source's level).
         gain_db: a gain to apply instead of measuring this clip (one gain for a whole reel, see :func:`cut_clips`).
+        audio_plan: the clip's :class:`AudioPlan` when the caller made it (then ``fade``, ``loudness`` and ``gain_db``
+            are not used).
+        span: where the clip lies (:func:`locate`) when the caller knows.
         audio_stream: index among the source's audio streams.
         vertical_height: 9:16 output height, 1920 or 'source' (see :func:`vertical_size`).
         source: the :func:`inspect_source` of ``video`` when the caller has it.
@@ -302,7 +335,7 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         source = source or inspect_source(video)
     except DataError as e:
         raise DataError(f'ffmpeg failed writing {out_path}: {e}') from e
-    span = locate(source, start, end, preroll)
+    span = span or locate(source, start, end, preroll)
     audio = source.audio_streams > audio_stream and has_audio is not False
     with tempfile.TemporaryDirectory(prefix='cut_') as tmpdir:
         vf = ''
@@ -315,52 +348,113 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         graph = [f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},setpts=PTS-STARTPTS'
                  + (f',{vf}' if vf else '') + '[v]']
         if audio:
-            if gain_db is None and loudness is not None:
-                gain, limit = plan_gain(source, span, loudness, audio_stream)
-            else:
-                gain = gain_db or 0.0
-                limit = loudness is not None and gain > 0
-            extra = ','.join(p for p in (_gain_chain(gain, limit, loudness), _fades(span.duration, fade)) if p)
+            plan = audio_plan or plan_audio(source, span, loudness, audio_stream, fade, gain_db)
+            extra = plan.chain(span.duration)
             graph.append(_audio_chain(span, audio_stream) + (',' + extra if extra else '') + '[a]')
         cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *_input(source, span),
                '-filter_complex', ';'.join(graph), '-map', '[v]', '-c:v', 'libx264', '-crf', str(crf),
                '-preset', preset, '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough']
         if audio:
-            cmd += ['-map', '[a]', '-c:a', 'aac', '-b:a', '128k', '-ar', str(AUDIO_RATE), '-ac', '2']
+            cmd += ['-map', '[a]', *AUDIO_CODEC]
         cmd += ['-movflags', '+faststart']
         with atomic_path(out_path) as tmp:
             _run(cmd + [tmp], out_path)
     return out_path
 
 
-def cut_clips(video, segments: Sequence[dict], out_paths: Sequence[str], loudness_mode='clip',
-              loudness: Optional[LoudnessTarget] = LoudnessTarget(), tracks=None, **kwargs):
-    """Cut every segment (``start``, ``end``) of ``video`` to its ``out_paths`` entry; returns the paths.
+def plan_clips(source: CutSource, segments: Sequence[dict], loudness_mode='clip',
+               loudness: Optional[LoudnessTarget] = LoudnessTarget(), fade=0.05, audio_stream=0, preroll=3.0):
+    """``(spans, plans)`` of the segments' clips: where each lies in the source (:func:`locate`) and its
+    :class:`AudioPlan` (None when the source has no such audio stream).
 
     ``loudness_mode`` 'clip' brings each clip to the target (no jumps between clips, each clip a finished post);
-    'reel' applies one gain to all, the one that brings their joined audio to the target (keeps the source's mix
-    between clips). ``tracks``: a follow track per segment (``vertical='follow'``). Other arguments: :func:`cut_clip`.
+    'reel' applies one gain to all, the one that brings them joined to the target (the source's mix between clips
+    is kept), checked once on the clips as encoded.
     """
     if loudness_mode not in ('clip', 'reel'):
         raise ValueError(f"loudness_mode must be 'clip' or 'reel', got {loudness_mode!r}")
+    spans = [locate(source, seg['start'], seg['end'], preroll) for seg in segments]
+    stream = audio_stream
+    if source.audio_streams <= stream:
+        return spans, [None] * len(spans)
+    if loudness is None or loudness_mode == 'clip':
+        return spans, [plan_audio(source, span, loudness, stream, fade) for span in spans]
+    measured = [measure_loudness(source, span, stream) for span in spans]
+    gain = loudness.gain(_joint_loudness(spans, [m[0] for m in measured]))
+    plans = [plan_audio(source, span, loudness, stream, fade, gain, m, check=False) for span, m in zip(spans, measured)]
+    encoded = [measure_loudness(source, span, stream, plan.chain(span.duration), encoded=True)
+               for span, plan in zip(spans, plans)]
+    joint = _joint_loudness(spans, [e[0] for e in encoded])
+    if joint > -70.0:
+        gain = min(gain + loudness.integrated - joint, loudness.max_gain)
+    for plan, (_, peak), (_, source_peak) in zip(plans, encoded, measured):
+        plan.gain = gain
+        plan.limit = plan.limit or source_peak + gain > plan.ceiling
+        if peak > loudness.true_peak:
+            plan.limit, plan.ceiling = True, plan.ceiling - (peak - loudness.true_peak)
+    return spans, plans
+
+
+def cut_clips(video, segments: Sequence[dict], out_paths: Sequence[str], loudness_mode='clip',
+              loudness: Optional[LoudnessTarget] = LoudnessTarget(), tracks=None, reel_path=None, **kwargs):
+    """Cut every segment (``start``, ``end``) of ``video`` to its ``out_paths`` entry and, with ``reel_path``, join
+    them there in the given order (:func:`join_reel`); returns the clip paths.
+
+    ``loudness_mode``: see :func:`plan_clips`. ``tracks``: a follow track per segment (``vertical='follow'``). Other
+    arguments: :func:`cut_clip`.
+    """
     source = kwargs.pop('source', None) or inspect_source(video)
-    gain = kwargs.pop('gain_db', None)
     stream = kwargs.get('audio_stream', 0)
-    if loudness_mode == 'reel' and loudness is not None and gain is None and source.audio_streams > stream:
-        spans = [locate(source, seg['start'], seg['end'], kwargs.get('preroll', 3.0)) for seg in segments]
-        measured = [measure_loudness(source, span, stream) for span in spans]
-        gain = loudness.gain(_joint_loudness(spans, [m[0] for m in measured]))
-        limited = [peak + gain > loudness.true_peak - loudness.margin for _, peak in measured]
-        if any(limited) and gain > 0:  # correct once for the loudness the limiter takes away
-            after = [measure_loudness(source, span, stream, _gain_chain(gain, limit, loudness))[0]
-                     for span, limit in zip(spans, limited)]
-            joint = _joint_loudness(spans, after)
-            if joint > -70.0:
-                gain = min(gain + loudness.integrated - joint, loudness.max_gain)
+    spans, plans = plan_clips(source, segments, loudness_mode, loudness, kwargs.pop('fade', 0.05), stream,
+                              kwargs.get('preroll', 3.0))
+    if kwargs.get('has_audio') is False:
+        plans = [None] * len(plans)
     tracks = tracks or [None] * len(segments)
-    return [cut_clip(video, seg['start'], seg['end'], path, source=source, loudness=loudness, gain_db=gain,
-                     track=track, **kwargs)
-            for seg, path, track in zip(segments, out_paths, tracks)]
+    clips = [cut_clip(video, seg['start'], seg['end'], path, source=source, track=track, audio_plan=plan, span=span,
+                      **kwargs)
+             for seg, path, track, plan, span in zip(segments, out_paths, tracks, plans, spans)]
+    if reel_path is not None:
+        join_reel(source, spans, plans, clips, reel_path, stream)
+    return clips
+
+
+def join_reel(source: CutSource, spans, plans, clips, out_path, audio_stream=0):
+    """Join the clips cut from ``source`` into a reel: the video by stream copy of the clips, the audio rendered
+    once more from the source spans with the same plans and encoded once (joining the clips' AAC would keep each
+    one's encoder priming, 21 ms of noise and drift at every join, or encode it a second time)."""
+    if not clips:
+        raise ValueError('no clips to join')
+    with tempfile.NamedTemporaryFile('w', suffix='.txt') as listing, atomic_path(out_path) as tmp:
+        for clip in clips:
+            listing.write("file '{}'\n".format(osp.abspath(clip).replace("'", r"'\''")))
+        listing.flush()
+        cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', listing.name]
+        audio = all(plan is not None for plan in plans)
+        if audio:
+            graph = []
+            for i, (span, plan) in enumerate(zip(spans, plans), 1):
+                cmd += _input(source, span)
+                extra = plan.chain(span.duration)
+                graph.append(_audio_chain(span, audio_stream, i) + (',' + extra if extra else '') + f'[a{i}]')
+            graph.append(''.join(f'[a{i}]' for i in range(1, len(spans) + 1)) + f'concat=n={len(spans)}:v=0:a=1[a]')
+            cmd += ['-filter_complex', ';'.join(graph), '-map', '0:v:0', '-map', '[a]', *AUDIO_CODEC]
+        else:
+            cmd += ['-map', '0:v:0']
+        _run(cmd + ['-c:v', 'copy', '-movflags', '+faststart', tmp], out_path)
+    return out_path
+
+
+def poster_frame(video, t, out_path, width=480, source: Optional[CutSource] = None):
+    """Write the frame shown at ``t`` (seconds from the first frame) as a JPEG ``width`` pixels wide (a clip's poster
+    in the report: its best moment, e.g. the peak or the event, rather than its first frame)."""
+    source = source or inspect_source(video)
+    span = locate(source, max(t, 0.0), max(t, 0.0) + 1.0 / source.fps)
+    cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *_input(source, span), '-filter_complex',
+           f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},scale={_even(width)}:-2[v]', '-map', '[v]',
+           '-frames:v', '1', '-q:v', '4']
+    with atomic_path(out_path) as tmp:
+        _run(cmd + ['-f', 'image2', '-c:v', 'mjpeg', tmp], out_path)
+    return out_path
 
 
 def _joint_loudness(spans, levels):
@@ -369,16 +463,36 @@ def _joint_loudness(spans, levels):
     return 10 * math.log10(energy / sum(span.duration for span in spans)) if energy > 0 else -70.0
 
 
-def concat_clips(clips, out_path):
-    """Join clips that share one encoding (as :func:`cut_clip` writes them) without re-encoding."""
+def concat_clips(clips, out_path, loudness: Optional[LoudnessTarget] = None):
+    """Join clips that share one encoding (as :func:`cut_clip` writes them): the video by stream copy, the audio
+    decoded and encoded again (a copied AAC stream would keep each clip's encoder priming, 21 ms, and drift out of
+    sync by that much at every join). ``loudness``: also bring the joined audio to that target (one gain, and the
+    limiter if the true peak asks for it), on the audio alone."""
     if not clips:
         raise ValueError('no clips to join')
     with tempfile.NamedTemporaryFile('w', suffix='.txt') as listing, atomic_path(out_path) as tmp:
         for clip in clips:
             listing.write("file '{}'\n".format(osp.abspath(clip).replace("'", r"'\''")))
         listing.flush()
-        _run([ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', listing.name,
-              '-c', 'copy', '-movflags', '+faststart', tmp], out_path)
+        # -copyts: the clips' timestamps as they are (else the audio's priming would delay the video by 21 ms)
+        head = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-copyts', '-f', 'concat', '-safe', '0', '-i',
+                listing.name]
+        audio = bool(_AUDIO.search(subprocess.run([ffmpeg_exe(), '-hide_banner', '-i', str(clips[0])],
+                                                  capture_output=True, text=True, errors='replace').stderr))
+        cmd = head + ['-map', '0:v:0', '-c:v', 'copy']
+        if audio:
+            cmd += ['-map', '0:a:0', *AUDIO_CODEC]
+            if loudness is not None:
+                text = _run([ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', '-f', 'concat', '-safe', '0',
+                             '-i', listing.name, '-map', '0:a:0', '-af', 'ebur128=peak=true:framelog=quiet', '-f',
+                             'null', '-'], f'the loudness of {out_path}')
+                level, peak = _loudness_of(text, out_path)
+                plan = AudioPlan(gain=loudness.gain(level), ceiling=loudness.true_peak - loudness.margin, fade=0)
+                plan.limit = peak + plan.gain > plan.ceiling
+                chain = plan.chain(1.0)
+                if chain:
+                    cmd += ['-af', chain]
+        _run(cmd + ['-movflags', '+faststart', tmp], out_path)
     return out_path
 
 
@@ -386,12 +500,8 @@ def reel_loudness(path):
     """``(integrated LUFS, true peak dBTP)`` of a finished file's first audio stream (ffmpeg ``ebur128``)."""
     cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', '-i', str(path), '-map', '0:a:0',
            '-af', 'ebur128=peak=true:framelog=quiet', '-f', 'null', '-']
-    text = _run(cmd, f'the loudness of {path}')
-    i, tp = _LOUDNESS.search(text), _TRUE_PEAK.search(text)
-    if not i or not tp:
-        raise DataError(f'{path}: ffmpeg ebur128 gave no loudness summary')
-    return float(i.group(1)), float(tp.group(1))
+    return _loudness_of(_run(cmd, f'the loudness of {path}'), path)
 
 
-__all__ = ['CutSource', 'LoudnessTarget', 'inspect_source', 'vertical_size', 'vertical_filter', 'cut_clip',
-           'cut_clips', 'concat_clips', 'measure_loudness', 'reel_loudness', 'locate']
+__all__ = ['CutSource', 'LoudnessTarget', 'AudioPlan', 'plan_audio', 'inspect_source', 'vertical_size', 'vertical_filter', 'cut_clip',
+           'cut_clips', 'plan_clips', 'join_reel', 'concat_clips', 'measure_loudness', 'reel_loudness', 'locate', 'poster_frame']

@@ -53,9 +53,9 @@ def _source(spec, size, fps, seconds):
             + f',trim=duration={seconds},setpts=PTS-STARTPTS,format=yuv420p,setsar=1,settb=1/{fps:g}')
 
 
-def _speech_like(seconds, pauses, rate, level=0.3, levels=()):
+def _speech_like(seconds, pauses, rate, level=0.3, levels=(), seed=1):
     """Noise bursts at syllable rate (4 Hz), silent in ``pauses``; ``levels`` ``(start, end, gain)`` reshape it."""
-    expr = f'anoisesrc=d={seconds}:r={rate}:a={level}:c=pink,volume=eval=frame:volume=\'0.55+0.45*sin(2*PI*4*t)\''
+    expr = f'anoisesrc=d={seconds}:r={rate}:a={level}:c=pink:seed={seed},volume=eval=frame:volume=\'0.55+0.45*sin(2*PI*4*t)\''
     for a, b in pauses:
         expr += f",volume=enable='between(t,{a},{b})':volume=0"
     for a, b, gain in levels:
@@ -64,10 +64,10 @@ def _speech_like(seconds, pauses, rate, level=0.3, levels=()):
 
 
 def edited_video(path, shots: Sequence[Shot], size='320x180', fps=25, audio=True, pauses=(), levels=(),
-                 flashes=(), crf=23, preset='veryfast', extra=()) -> EditedVideo:
+                 flashes=(), crf=23, preset='veryfast', extra=(), seed=1) -> EditedVideo:
     """Join ``shots`` into an H.264 video at ``path`` (MP4 unless ``extra`` says otherwise), with speech-like audio
     (``audio``) silent during ``pauses`` (``(start, end)`` seconds) and gains ``levels`` (``(start, end, gain)``);
-    ``flashes`` are frame indices turned white (a camera flash is no shot change)."""
+    ``flashes`` are frame indices turned white (a camera flash is no shot change); ``seed`` makes the noise."""
     graph, truth, length = [], [], 0.0
     for i, shot in enumerate(shots):
         graph.append(_source(shot.source, size, fps, shot.seconds) + f'[s{i}]')
@@ -90,7 +90,7 @@ def edited_video(path, shots: Sequence[Shot], size='320x180', fps=25, audio=True
     graph.append(video)
     cmd = ['-filter_complex', ';'.join(graph)]
     if audio:
-        cmd += ['-f', 'lavfi', '-i', _speech_like(length, pauses, 48000, levels=levels)]
+        cmd += ['-f', 'lavfi', '-i', _speech_like(length, pauses, 48000, levels=levels, seed=seed)]
     cmd += ['-map', '[v]', '-c:v', 'libx264', '-preset', preset, '-crf', str(crf), '-pix_fmt', 'yuv420p']
     if audio:
         cmd += ['-map', '0:a', '-c:a', 'aac', '-b:a', '128k', '-shortest']
