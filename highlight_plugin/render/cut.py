@@ -16,6 +16,7 @@ no extra pass over the video. ``cut_clips(loudness_mode='reel')`` applies one ga
 Every clip is re-encoded (H.264 + AAC 48 kHz stereo) so all clips share one encoding and the reel is joined by stream
 copy. Files are written under a temporary name and renamed when complete.
 """
+import contextlib
 import math
 import os.path as osp
 import re
@@ -61,10 +62,11 @@ def _first_line(stderr):
 
 
 def _first_frame(path, seek=None):
-    """``(stderr of the header, absolute pts of the first frame decoded after seeking to ``seek``)``."""
+    """``(stderr of the header, absolute pts of the first frame decoded after seeking to ``seek``, its size)``:
+    after a seek, the frame decoding starts from (a keyframe), not the first one at or after ``seek``."""
     cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-copyts']
     if seek:
-        cmd += ['-ss', f'{seek:.6f}']
+        cmd += ['-noaccurate_seek', '-ss', f'{seek:.6f}']
     cmd += ['-i', str(path), '-map', '0:v:0', '-frames:v', '1', '-vf', 'showinfo', '-f', 'null', '-']
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace')
     m = _SHOWINFO.search(proc.stderr)
@@ -173,8 +175,9 @@ class Span:
 def locate(source: CutSource, start, end, preroll=3.0) -> Span:
     """Trim bounds of the frames ``[start, end)`` of ``source`` and an input seek that lands before them.
 
-    The seek is ``preroll`` seconds early, checked by decoding the first frame after it (a transport stream seeks
-    by byte position and may land past a keyframe); when it lands late, 30 s early, then from the start.
+    The seek is half a second early, checked by decoding the frame decoding starts from after it (an indexed
+    container lands on the keyframe before; a transport stream seeks by byte position and may land a GOP late); when
+    it lands late, ``preroll`` seconds early, then 30 s, then from the start.
     """
     k0, k1 = source.frame_index(start), source.frame_index(end)
     if k1 <= k0:
@@ -183,7 +186,7 @@ def locate(source: CutSource, start, end, preroll=3.0) -> Span:
     v0 = source.origin + k0 / source.fps - half
     span = Span(v0, source.origin + k1 / source.fps - half, source.origin + k0 / source.fps,
                 source.origin + k1 / source.fps, 0.0, (k1 - k0) / source.fps, k1 - k0)
-    for early in (preroll, 30.0):
+    for early in (0.5, preroll, 30.0):
         seek = v0 - source.format_start - early
         if seek <= 0:
             break
@@ -232,14 +235,14 @@ def measure_loudness(source: CutSource, span: Span, stream=0, chain='', encoded=
     ffmpeg's ``ebur128`` on the audio alone; ``encoded``: after a round trip through the clips' AAC encoder (what
     the clip will hold). Silence gives -70 LUFS (ebur128's absolute gate)."""
     graph = _audio_chain(span, stream) + (',' + chain if chain else '')
-    if not encoded:
+    if not encoded:  # (-map: else ffmpeg would also decode the video for the null output)
         cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', *_input(source, span), '-filter_complex',
-               graph + ',ebur128=peak=true:framelog=quiet', '-f', 'null', '-']
+               graph + ',ebur128=peak=true:framelog=quiet[a]', '-map', '[a]', '-f', 'null', '-']
         return _loudness_of(_run(cmd, f'the loudness of {source.path}'), source.path)
     with tempfile.TemporaryDirectory(prefix='loud_') as tmpdir:
         encoded_path = osp.join(tmpdir, 'audio.m4a')
         cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'error', *_input(source, span), '-filter_complex',
-               graph, *AUDIO_CODEC, encoded_path]
+               graph + '[a]', '-map', '[a]', *AUDIO_CODEC, encoded_path]
         _run(cmd, f'the loudness of {source.path}')
         return reel_loudness(encoded_path)
 
@@ -308,7 +311,7 @@ def plan_audio(source, span, target: Optional[LoudnessTarget], stream=0, fade=0.
 def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20, preset='veryfast', *,
              fade=0.05, loudness: Optional[LoudnessTarget] = LoudnessTarget(), gain_db=None, audio_stream=0,
              vertical_height=MAX_VERTICAL_HEIGHT, track=None, source: Optional[CutSource] = None, preroll=3.0,
-             audio_plan: Optional[AudioPlan] = None, span: Optional[Span] = None):
+             audio_plan: Optional[AudioPlan] = None, span: Optional[Span] = None, poster=None):
     """Write the frames ``[start, end)`` (seconds from the first frame) of ``video`` to ``out_path`` (H.264/AAC MP4).
 
     Args:
@@ -321,6 +324,8 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         audio_plan: the clip's :class:`AudioPlan` when the caller made it (then ``fade``, ``loudness`` and ``gain_db``
             are not used).
         span: where the clip lies (:func:`locate`) when the caller knows.
+        poster: ``(t, path[, width])``: also write the clip's frame at ``t`` seconds from its start as a JPEG
+            ``width`` pixels wide (480), from the same decode.
         audio_stream: index among the source's audio streams.
         vertical_height: 9:16 output height, 1920 or 'source' (see :func:`vertical_size`).
         source: the :func:`inspect_source` of ``video`` when the caller has it.
@@ -346,7 +351,11 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         elif vertical:
             vf = vertical_filter(vertical, source.width, source.height, vertical_height)
         graph = [f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},setpts=PTS-STARTPTS'
-                 + (f',{vf}' if vf else '') + '[v]']
+                 + (f',{vf}' if vf else '') + ('[v]' if poster is None else ',split[v][p]')]
+        if poster is not None:  # one frame of the clip as it is encoded, for free
+            when, _, width = (tuple(poster) + (480,))[:3]
+            k = min(max(int(round(when * source.fps)), 0), span.frames - 1)
+            graph.append(f'[p]trim=start_frame={k}:end_frame={k + 1},scale={_even(width)}:-2[pv]')
         if audio:
             plan = audio_plan or plan_audio(source, span, loudness, audio_stream, fade, gain_db)
             extra = plan.chain(span.duration)
@@ -357,8 +366,13 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         if audio:
             cmd += ['-map', '[a]', *AUDIO_CODEC]
         cmd += ['-movflags', '+faststart']
-        with atomic_path(out_path) as tmp:
-            _run(cmd + [tmp], out_path)
+        with contextlib.ExitStack() as stack:
+            tmp = stack.enter_context(atomic_path(out_path))
+            cmd.append(tmp)
+            if poster is not None:
+                cmd += ['-map', '[pv]', '-frames:v', '1', '-q:v', '4', '-c:v', 'mjpeg', '-f', 'image2',
+                        stack.enter_context(atomic_path(poster[1]))]
+            _run(cmd, out_path)
     return out_path
 
 
@@ -396,11 +410,13 @@ def plan_clips(source: CutSource, segments: Sequence[dict], loudness_mode='clip'
 
 
 def cut_clips(video, segments: Sequence[dict], out_paths: Sequence[str], loudness_mode='clip',
-              loudness: Optional[LoudnessTarget] = LoudnessTarget(), tracks=None, reel_path=None, **kwargs):
+              loudness: Optional[LoudnessTarget] = LoudnessTarget(), tracks=None, reel_path=None, posters=None,
+              **kwargs):
     """Cut every segment (``start``, ``end``) of ``video`` to its ``out_paths`` entry and, with ``reel_path``, join
     them there in the given order (:func:`join_reel`); returns the clip paths.
 
-    ``loudness_mode``: see :func:`plan_clips`. ``tracks``: a follow track per segment (``vertical='follow'``). Other
+    ``loudness_mode``: see :func:`plan_clips`. ``tracks``: a follow track per segment (``vertical='follow'``).
+    ``posters``: a ``(t, path)`` per segment (``t`` from the clip's start), written by the same encode. Other
     arguments: :func:`cut_clip`.
     """
     source = kwargs.pop('source', None) or inspect_source(video)
@@ -410,9 +426,10 @@ def cut_clips(video, segments: Sequence[dict], out_paths: Sequence[str], loudnes
     if kwargs.get('has_audio') is False:
         plans = [None] * len(plans)
     tracks = tracks or [None] * len(segments)
+    posters = posters or [None] * len(segments)
     clips = [cut_clip(video, seg['start'], seg['end'], path, source=source, track=track, audio_plan=plan, span=span,
-                      **kwargs)
-             for seg, path, track, plan, span in zip(segments, out_paths, tracks, plans, spans)]
+                      poster=poster, **kwargs)
+             for seg, path, track, plan, span, poster in zip(segments, out_paths, tracks, plans, spans, posters)]
     if reel_path is not None:
         join_reel(source, spans, plans, clips, reel_path, stream)
     return clips

@@ -38,10 +38,12 @@ def pages(tmp_path_factory):
     film = edited_video(out / 'film.mp4', [Shot('testsrc2', 8), Shot('smptehdbars', 8), Shot('rgbtestsrc', 8)],
                         fps=25, size='320x180')
     segments = [dict(start=9.0, end=14.0, score=0.91), dict(start=1.0, end=5.0, score=0.72)]
-    for i, seg in enumerate(segments, 1):
-        seg['clip'] = cut_clip(film.path, seg['start'], seg['end'], str(out / 'clips' / f'highlight_{i:03d}.mp4'))
-        seg['poster'] = poster_frame(film.path, (seg['start'] + seg['end']) / 2, str(out / 'clips' / f'p{i}.jpg'),
-                                     width=320)
+    for i, seg in enumerate(segments, 1):  # a poster from the clip's encode, and one seeked alone
+        seg['poster'] = str(out / 'clips' / f'p{i}.jpg')
+        seg['clip'] = cut_clip(film.path, seg['start'], seg['end'], str(out / 'clips' / f'highlight_{i:03d}.mp4'),
+                               poster=(2.0, seg['poster'], 320) if i == 1 else None)
+        if i == 2:
+            poster_frame(film.path, (seg['start'] + seg['end']) / 2, seg['poster'], width=320)
     reel = concat_clips([s['clip'] for s in sorted(segments, key=lambda s: s['start'])], str(out / 'reel.mp4'))
     scores = np.clip(np.sin(np.arange(24) / 3) * 0.4 + 0.5, 0, 1)
     png = plot_saliency(scores, 1.0, segments, str(out / 'saliency.png'), title='film',
