@@ -85,7 +85,8 @@ class ShotDetector:
         if fps <= 0:
             raise ValueError(f'fps must be positive, got {fps}')
         self.fps, self.threshold, self.min_score, self.window = float(fps), threshold, min_score, int(window)
-        self.min_shot, self.gradual, self.min_gradual, self.blend, self.dark = min_shot, gradual, min_gradual, blend, dark
+        self.min_shot, self.gradual, self.min_gradual = min_shot, gradual, min_gradual
+        self.blend, self.dark = blend, dark
         self.lag = max(2, int(round(gradual_lag * fps)))
         self._keep = max(2 * self.lag, 2 * self.window + 1)  # frames kept from one chunk to the next
         self._tail = None

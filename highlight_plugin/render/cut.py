@@ -13,8 +13,10 @@ gain would push the true peak over the ceiling, a 4x-oversampled lookahead limit
 clip's audio rendered through the AAC encoder and corrected (:func:`plan_audio`). These passes read the audio only:
 no extra pass over the video. ``cut_clips(loudness_mode='reel')`` applies one gain to all clips instead.
 
-Every clip is re-encoded (H.264 + AAC 48 kHz stereo) so all clips share one encoding and the reel is joined by stream
-copy. Files are written under a temporary name and renamed when complete.
+Video: every clip is encoded once (H.264, one setting for all), shaped for 9:16 in the same encode ('crop', 'blur',
+or 'follow': a window moved per frame by ``sendcmd``), its poster taken from that encode. The reel joins the clips'
+video by stream copy and renders its audio once more from the source with the clips' plans (:func:`join_reel`).
+Files are written under a temporary name and renamed when complete.
 """
 import contextlib
 import math
@@ -130,9 +132,9 @@ def vertical_filter(mode, width, height, max_height=MAX_VERTICAL_HEIGHT, track_f
         return (f"sendcmd=f='{_filter_escape(track_file)}',crop=w={cw}:h={ch}:x={int(x0 or 0)}:"
                 f'y={(height - ch) // 2},{scale}')
     if mode == 'blur':
-        return (f'split[a][b];[a]scale={out_w}:{out_h}:force_original_aspect_ratio=increase,crop={out_w}:{out_h},'
-                f'boxblur=20[bg];[b]scale={out_w}:{out_h}:force_original_aspect_ratio=decrease[fg];'
-                f'[bg][fg]overlay=(W-w)/2:(H-h)/2,setsar=1')
+        return (f'split[vb0][vb1];[vb0]scale={out_w}:{out_h}:force_original_aspect_ratio=increase,'
+                f'crop={out_w}:{out_h},boxblur=20[vbg];[vb1]scale={out_w}:{out_h}:force_original_aspect_ratio=decrease'
+                f'[vfg];[vbg][vfg]overlay=(W-w)/2:(H-h)/2,setsar=1')
     raise ValueError(f'vertical must be None or one of {VERTICAL_MODES}, got {mode!r}')
 
 
@@ -206,7 +208,8 @@ _TRUE_PEAK = re.compile(r'True peak:\s*Peak:\s*(-?[\d.]+|-?inf) dBFS')
 
 def _audio_chain(span: Span, stream=0, input_index=0):
     """The clip's audio on the output's layout (48 kHz stereo), before gain and fades."""
-    return (f'[{input_index}:a:{stream}]atrim=start={span.a_start:.6f}:end={span.a_end:.6f},asetpts=PTS-{span.a_start:.6f}/TB,'
+    return (f'[{input_index}:a:{stream}]atrim=start={span.a_start:.6f}:end={span.a_end:.6f},'
+            f'asetpts=PTS-{span.a_start:.6f}/TB,'
             f'aresample={AUDIO_RATE}:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,'
             f'apad=whole_dur={span.duration:.6f},atrim=end={span.duration:.6f}')
 
@@ -520,5 +523,6 @@ def reel_loudness(path):
     return _loudness_of(_run(cmd, f'the loudness of {path}'), path)
 
 
-__all__ = ['CutSource', 'LoudnessTarget', 'AudioPlan', 'plan_audio', 'inspect_source', 'vertical_size', 'vertical_filter', 'cut_clip',
-           'cut_clips', 'plan_clips', 'join_reel', 'concat_clips', 'measure_loudness', 'reel_loudness', 'locate', 'poster_frame']
+__all__ = ['CutSource', 'LoudnessTarget', 'AudioPlan', 'plan_audio', 'inspect_source', 'vertical_size',
+           'vertical_filter', 'cut_clip', 'cut_clips', 'plan_clips', 'join_reel', 'concat_clips', 'measure_loudness',
+           'reel_loudness', 'locate', 'poster_frame']

@@ -2,7 +2,8 @@
 
 A long video has thousands of scores: drawn one by one, an hour is a solid band. Both drawings reduce the curve to
 at most ``max_points`` bins (the spread of each bin drawn as a light band; the curve itself as a thin line when it
-has fewer points) and draw a smoothed line over it (a Gaussian over about 1/150 of the video: 48 s of a two-hour film, nothing on a short clip).
+has fewer points) and draw a smoothed line over it (a Gaussian over about 1/150 of the video: 48 s of a two-hour
+film, nothing on a short clip).
 Time is labelled h:mm:ss at round steps. Chosen segments are shaded and numbered, shot changes ticked along the
 bottom, and football events (segments with a ``class``) drawn as markers on one lane per class.
 """
@@ -163,8 +164,8 @@ def saliency_svg(scores, clip_len, segments, duration=None, transitions=(), widt
     out = [f'<svg id="curve" class="curve" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_h}" '
            f'width="100%" data-t0="0" data-t1="{duration:.3f}" data-x0="{left}" data-x1="{left + plot_w}" '
            f'data-width="{width}" role="img" aria-label="saliency over time; click to play from there">',
-           f'<rect x="{left}" y="{top}" width="{plot_w}" height="{max(curve_h, 1) + (len(lanes) * lane_h if lanes else 0)}"'
-           f' fill="#fafafa" stroke="#ddd"/>']
+           f'<rect x="{left}" y="{top}" width="{plot_w}" '
+           f'height="{max(curve_h, 1) + (len(lanes) * lane_h if lanes else 0)}" fill="#fafafa" stroke="#ddd"/>']
     if curve_h:
         lo_v = float(np.min(curve['lo']))
         hi_v = float(np.max(curve['hi']))

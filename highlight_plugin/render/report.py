@@ -51,7 +51,8 @@ tr.playing{background:#fff3e0}
 _SCRIPT = """
 (function(){
   var report = window.__report = {errors: [], loaded: 0, videos: document.querySelectorAll('video').length};
-  window.addEventListener('error', function(e){ report.errors.push(String(e.message || e.target && e.target.src)); }, true);
+  window.addEventListener('error', function(e){
+    report.errors.push(String(e.message || e.target && e.target.src)); }, true);
   document.querySelectorAll('video').forEach(function(v){
     v.addEventListener('loadedmetadata', function(){ report.loaded += 1; v.dataset.loaded = '1'; });
   });
@@ -89,7 +90,8 @@ _SCRIPT = """
       var t = Number(svg.dataset.t0) + (x - x0) / (x1 - x0) * (Number(svg.dataset.t1) - Number(svg.dataset.t0));
       t = Math.min(Math.max(t, 0), Number(svg.dataset.t1));
       var cursor = svg.querySelector('[id^=cursor]');
-      if (cursor){ cursor.setAttribute('x1', x); cursor.setAttribute('x2', x); cursor.setAttribute('visibility', 'visible'); }
+      if (cursor){
+        cursor.setAttribute('x1', x); cursor.setAttribute('x2', x); cursor.setAttribute('visibility', 'visible'); }
       playAt(t, svg.dataset.file);
     });
   });

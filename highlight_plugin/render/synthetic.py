@@ -55,7 +55,8 @@ def _source(spec, size, fps, seconds):
 
 def _speech_like(seconds, pauses, rate, level=0.3, levels=(), seed=1):
     """Noise bursts at syllable rate (4 Hz), silent in ``pauses``; ``levels`` ``(start, end, gain)`` reshape it."""
-    expr = f'anoisesrc=d={seconds}:r={rate}:a={level}:c=pink:seed={seed},volume=eval=frame:volume=\'0.55+0.45*sin(2*PI*4*t)\''
+    expr = (f'anoisesrc=d={seconds}:r={rate}:a={level}:c=pink:seed={seed},'
+            f"volume=eval=frame:volume='0.55+0.45*sin(2*PI*4*t)'")
     for a, b in pauses:
         expr += f",volume=enable='between(t,{a},{b})':volume=0"
     for a, b, gain in levels:
@@ -131,7 +132,8 @@ def subject_video(path, seconds=8.0, size='640x360', fps=25, box=48, sides=('lef
     graph.append(f'{ins}concat=n={len(sides)}:v=1:a=0[v]')
     cmd = ['-filter_complex', ';'.join(graph), '-map', '[v]']
     if audio:
-        cmd = ['-f', 'lavfi', '-i', _speech_like(seconds * len(sides), (), 48000)] + cmd + ['-map', '0:a', '-c:a', 'aac']
+        speech = _speech_like(seconds * len(sides), (), 48000)
+        cmd = ['-f', 'lavfi', '-i', speech] + cmd + ['-map', '0:a', '-c:a', 'aac']
     cmd += ['-c:v', 'libx264', '-preset', preset, '-crf', str(crf), '-pix_fmt', 'yuv420p']
     _run(cmd, path)
     return str(path), np.array(positions)

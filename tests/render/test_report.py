@@ -41,7 +41,7 @@ def pages(tmp_path_factory):
     for i, seg in enumerate(segments, 1):  # a poster from the clip's encode, and one seeked alone
         seg['poster'] = str(out / 'clips' / f'p{i}.jpg')
         seg['clip'] = cut_clip(film.path, seg['start'], seg['end'], str(out / 'clips' / f'highlight_{i:03d}.mp4'),
-                               poster=(2.0, seg['poster'], 320) if i == 1 else None)
+                               poster=(2.0, seg['poster'], 320) if i == 1 else None, loudness=None)
         if i == 2:
             poster_frame(film.path, (seg['start'] + seg['end']) / 2, seg['poster'], width=320)
     reel = concat_clips([s['clip'] for s in sorted(segments, key=lambda s: s['start'])], str(out / 'reel.mp4'))
@@ -61,7 +61,8 @@ def pages(tmp_path_factory):
              dict(start=1.0, end=3.0, score=0.5, event=2.0, clock='2nd half 00:02', confidence=0.5, half=2,
                   source=halves[1].path, **{'class': 'goal'})]
     for i, seg in enumerate(match, 1):
-        seg['clip'] = cut_clip(seg['source'], seg['start'], seg['end'], str(out / 'match' / f'm{i}.mp4'))
+        seg['clip'] = cut_clip(seg['source'], seg['start'], seg['end'], str(out / 'match' / f'm{i}.mp4'),
+                               loudness=None)
     match_page = write_report(str(out / 'match' / 'index.html'), halves[0].path, match, title='a match')
     return dict(film=page, match=match_page, out=out)
 
