@@ -107,3 +107,17 @@ def test_in_a_pause_starts_go_late_and_ends_early():
     start, end = env.quietest(3.5, 2.0, prefer='last'), env.quietest(5.5, 2.0, prefer='first')
     assert 4.8 <= start <= 4.9 and 4.1 <= end <= 4.2  # the 0.25-s window inside the pause, against its edges
     assert 4.0 <= env.quietest(3.5, 2.0) <= 4.2  # the nearest
+
+
+def test_a_snapped_clip_opens_on_the_new_shot_and_closes_on_the_old(scene, tmp_path):
+    from highlight_plugin.render.cut import cut_clip
+    video, transitions, envelope = scene
+    seg = snap_segments([dict(start=5.2, end=11.3)], transitions, envelope, tolerance=2.0, fps=FPS)[0]
+    assert (seg['start'], seg['end']) == (6.0, 12.0)
+    clip = cut_clip(video.path, seg['start'], seg['end'], str(tmp_path / 'clip.mp4'), loudness=None)
+    source = np.concatenate(list(read_small_frames(video.path, FPS))).astype(np.float32)
+    frames = np.concatenate(list(read_small_frames(clip, FPS))).astype(np.float32)
+    assert len(frames) == 150
+    diff = lambda a, b: float(np.abs(a - b).mean())  # noqa: E731
+    assert diff(frames[0], source[150]) < 5 < 40 < diff(frames[0], source[149])  # no flash of the previous shot
+    assert diff(frames[-1], source[299]) < 5 < 40 < diff(frames[-1], source[300])  # nor of the next
