@@ -118,7 +118,7 @@ class ShotDetector:
         first = self.frames - n_old  # global index of buf[0]
         self._level.extend(x.mean(axis=1))
 
-        def lagged(lag, values=None):
+        def lagged(lag):
             """|buf[j] - buf[j - lag]| for the new frames j (0 where the video has no frame j - lag)."""
             out = np.zeros(len(x), np.float32)
             j0 = max(n_old, lag)
