@@ -1,54 +1,528 @@
 """Cutting segments out of a video and joining them into a reel, with the bundled ffmpeg.
 
-Every clip is re-encoded (H.264 + AAC) so cuts are frame-accurate and all clips share one encoding, which
-lets the reel be joined by stream copy. Files are written under a temporary name and renamed when complete.
+Time base: segment times are seconds from the first decoded video frame, the origin of the extractors' frames,
+whatever the container's start time (a broadcast MPEG-TS starts at 1.4 s or later). A clip ``[start, end)`` holds
+the source frames whose time lies in ``[start, end)`` once both edges are rounded to the nearest frame: clips are cut
+by ``trim``/``atrim`` on the absolute timestamps (``-copyts``), after an input seek that is checked to land before the
+first frame wanted (seeking in a transport stream can land a GOP late, which used to freeze or drop the clip's start).
+
+Audio: a clip keeps the source's audio exactly when the source has some; it is cut to the same span as the video,
+faded in and out over ``fade`` seconds (50 ms: no clicks, no audible dip) and brought to a loudness target (EBU R128,
+default -14 LUFS integrated, true peak <= -1 dBTP) by one gain measured on the clip's audio alone and, only where that
+gain would push the true peak over the ceiling, a 4x-oversampled lookahead limiter; the plan is checked once on the
+clip's audio rendered through the AAC encoder and corrected (:func:`plan_audio`). These passes read the audio only:
+no extra pass over the video. ``cut_clips(loudness_mode='reel')`` applies one gain to all clips instead.
+
+Video: every clip is encoded once (H.264, one setting for all), shaped for 9:16 in the same encode ('crop', 'blur',
+or 'follow': a window moved per frame by ``sendcmd``), its poster taken from that encode. The reel joins the clips'
+video by stream copy and renders its audio once more from the source with the clips' plans (:func:`join_reel`).
+Files are written under a temporary name and renamed when complete.
 """
+import contextlib
+import math
 import os.path as osp
+import re
 import subprocess
 import tempfile
+from dataclasses import dataclass
+from typing import Optional, Sequence
 
 from ..engine.errors import DataError
 from ..engine.fileio import atomic_path
 from ..features.media import ffmpeg_exe
 
-# 9:16 layouts for short-form platforms (1080x1920): a centre crop, or the whole frame over a blurred fill.
-VERTICAL_FILTERS = dict(
-    crop='crop=trunc(ih*9/16/2)*2:ih,scale=1080:1920,setsar=1',
-    blur=('split[a][b];[a]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920,boxblur=20[bg];'
-          '[b]scale=1080:1920:force_original_aspect_ratio=decrease[fg];[bg][fg]overlay=(W-w)/2:(H-h)/2,setsar=1'))
+VERTICAL_MODES = ('crop', 'blur', 'follow')
+MAX_VERTICAL_HEIGHT = 1920  # 9:16 at 1080x1920, the platforms' largest
+AUDIO_RATE = 48000
+
+
+@dataclass
+class CutSource:
+    """What cutting needs to know about a source file (see :func:`inspect_source`)."""
+    path: str
+    origin: float  # absolute time (s) of the first decoded video frame: time 0 of the segments
+    format_start: float  # the container's start time, which ``-ss`` counts from
+    fps: float  # nominal frame rate
+    width: int  # displayed size (after rotation)
+    height: int
+    audio_streams: int
+
+    def frame_index(self, t: float) -> int:
+        """Index of the frame nearest to segment time ``t``."""
+        return int(math.floor(t * self.fps + 0.5))
+
+
+_START = re.compile(r'Duration:.*?, start: (-?\d+(?:\.\d+)?)')
+_VIDEO = re.compile(r'Stream #0:\d+.*?: Video: .*?(?:, (\d+(?:\.\d+)?)(k?) fps)?, (\d+(?:\.\d+)?)(k?) tbr')
+_AUDIO = re.compile(r'Stream #0:\d+.*?: Audio: ')
+_SHOWINFO = re.compile(r'\bn: *0 .*?pts_time:(-?\d+(?:\.\d+)?).*? s:(\d+)x(\d+)')
+
+
+def _first_line(stderr):
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else 'no message'
+
+
+def _first_frame(path, seek=None):
+    """``(stderr of the header, absolute pts of the first frame decoded after seeking to ``seek``, its size)``:
+    after a seek, the frame decoding starts from (a keyframe), not the first one at or after ``seek``."""
+    cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-copyts']
+    if seek:
+        cmd += ['-noaccurate_seek', '-ss', f'{seek:.6f}']
+    cmd += ['-i', str(path), '-map', '0:v:0', '-frames:v', '1', '-vf', 'showinfo', '-f', 'null', '-']
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace')
+    m = _SHOWINFO.search(proc.stderr)
+    if proc.returncode != 0 or not m:
+        raise DataError(f'{path}: ffmpeg cannot decode a video frame ({_first_line(proc.stderr)})')
+    return proc.stderr, float(m.group(1)), (int(m.group(2)), int(m.group(3)))
+
+
+def inspect_source(path) -> CutSource:
+    """Timing of ``path`` for cutting: the first frame's absolute time, the frame rate, display size, audio streams.
+
+    Raises:
+        DataError: no decodable video frame (the message names the file).
+    """
+    text, origin, (width, height) = _first_frame(path)
+    video = _VIDEO.search(text)
+    fps = 25.0
+    if video:
+        value, kilo = (video.group(1), video.group(2)) if video.group(1) else (video.group(3), video.group(4))
+        fps = float(value) * (1000 if kilo else 1)
+    start = _START.search(text)
+    return CutSource(str(path), origin, float(start.group(1)) if start else 0.0, fps, width, height,
+                     len(_AUDIO.findall(text.split('Stream mapping:')[0])))
+
+
+def _even(x):
+    return max(2, int(x) // 2 * 2)
+
+
+def vertical_size(width, height, max_height=MAX_VERTICAL_HEIGHT):
+    """Output size of a 9:16 clip from a ``width`` x ``height`` source.
+
+    ``max_height`` an int: that height (1920: 1080x1920, today's default, upscaling small sources);
+    'source': the source height, capped at 1920 (no upscaling: a 720p source gives 404x720).
+    """
+    out_h = _even(min(height, MAX_VERTICAL_HEIGHT) if max_height == 'source' else max_height)
+    return _even(round(out_h * 9 / 16)), out_h
+
+
+def crop_width(width, height):
+    """Width of the 9:16 window of full height in a ``width`` x ``height`` frame (the whole width when narrower)."""
+    return min(_even(width), _even(height * 9 / 16))
+
+
+def vertical_filter(mode, width, height, max_height=MAX_VERTICAL_HEIGHT, track_file=None, x0=None):
+    """The ffmpeg filter chain of a 9:16 layout of a ``width`` x ``height`` source.
+
+    'crop': the centre 9:16 window; 'follow': a 9:16 window whose left edge is sent per frame from ``track_file``
+    (a ``sendcmd`` file, see :func:`write_track_commands`), starting at ``x0``; 'blur': the whole frame over a
+    blurred, zoomed copy of itself.
+    """
+    out_w, out_h = vertical_size(width, height, max_height)
+    cw = crop_width(width, height)
+    ch = min(_even(height), _even(width * 16 / 9))
+    scale = f'scale={out_w}:{out_h},setsar=1'
+    if mode == 'crop':
+        return f'crop={cw}:{ch},{scale}'
+    if mode == 'follow':
+        if track_file is None:
+            return f'crop={cw}:{ch},{scale}'
+        return (f"sendcmd=f='{_filter_escape(track_file)}',crop=w={cw}:h={ch}:x={int(x0 or 0)}:"
+                f'y={(height - ch) // 2},{scale}')
+    if mode == 'blur':
+        return (f'split[vb0][vb1];[vb0]scale={out_w}:{out_h}:force_original_aspect_ratio=increase,'
+                f'crop={out_w}:{out_h},boxblur=20[vbg];[vb1]scale={out_w}:{out_h}:force_original_aspect_ratio=decrease'
+                f'[vfg];[vbg][vfg]overlay=(W-w)/2:(H-h)/2,setsar=1')
+    raise ValueError(f'vertical must be None or one of {VERTICAL_MODES}, got {mode!r}')
+
+
+def _filter_escape(path):
+    return str(path).replace('\\', '\\\\').replace("'", "\\'").replace(':', '\\:')
+
+
+def write_track_commands(track, source_width, crop_w, path):
+    """A ``sendcmd`` file moving the crop window: ``track`` holds ``(t, centre)`` pairs, ``t`` in seconds from the
+    clip start and ``centre`` the window centre as a fraction of the source width. Returns the first left edge."""
+    lines, first = [], None
+    for t, centre in track:
+        x = int(min(max(round(centre * source_width - crop_w / 2), 0), source_width - crop_w))
+        first = x if first is None else first
+        lines.append(f'{max(t, 0.0):.4f} crop x {x};')
+    with open(path, 'w') as fh:
+        fh.write('\n'.join(lines) + '\n')
+    return first or 0
 
 
 def _run(cmd, target):
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace')
     if proc.returncode != 0:
-        last = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-1:] or ['no message']
-        raise DataError(f'ffmpeg failed writing {target}: {last[0]}')
+        raise DataError(f'ffmpeg failed writing {target}: {_first_line(proc.stderr)}')
+    return proc.stderr
 
 
-def cut_clip(video, start, end, out_path, vertical=None, has_audio=True, crf=20, preset='veryfast'):
-    """Write ``video[start:end]`` (seconds) to ``out_path`` as H.264/AAC MP4; ``vertical`` in (None, 'crop', 'blur')."""
-    if vertical not in (None, *VERTICAL_FILTERS):
-        raise ValueError(f'vertical must be None, "crop" or "blur", got {vertical!r}')
-    cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-ss', f'{start:.3f}', '-i', str(video),
-           '-t', f'{end - start:.3f}', '-map', '0:v:0']
-    if has_audio:
-        cmd += ['-map', '0:a:0?', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2']
-    if vertical:
-        cmd += ['-vf', VERTICAL_FILTERS[vertical]]
-    cmd += ['-c:v', 'libx264', '-crf', str(crf), '-preset', preset, '-pix_fmt', 'yuv420p', '-movflags', '+faststart']
-    with atomic_path(out_path) as tmp:
-        _run(cmd + [tmp], out_path)
+@dataclass
+class Span:
+    """A clip's place in its source: absolute trim bounds and the seek that reaches them."""
+    v_start: float  # trim bounds of the video, half a frame before the first / after the last frame
+    v_end: float
+    a_start: float  # the same span for the audio, on frame times
+    a_end: float
+    seek: float  # input -ss (from the container start), 0 = none
+    duration: float
+    frames: int
+
+
+def locate(source: CutSource, start, end, preroll=3.0) -> Span:
+    """Trim bounds of the frames ``[start, end)`` of ``source`` and an input seek that lands before them.
+
+    The seek is half a second early, checked by decoding the frame decoding starts from after it (an indexed
+    container lands on the keyframe before; a transport stream seeks by byte position and may land a GOP late); when
+    it lands late, ``preroll`` seconds early, then 30 s, then from the start.
+    """
+    k0, k1 = source.frame_index(start), source.frame_index(end)
+    if k1 <= k0:
+        raise ValueError(f'empty clip: {start:.3f}-{end:.3f} s holds no frame at {source.fps:g} fps')
+    half = 0.5 / source.fps
+    v0 = source.origin + k0 / source.fps - half
+    span = Span(v0, source.origin + k1 / source.fps - half, source.origin + k0 / source.fps,
+                source.origin + k1 / source.fps, 0.0, (k1 - k0) / source.fps, k1 - k0)
+    for early in (0.5, preroll, 30.0):
+        seek = v0 - source.format_start - early
+        if seek <= 0:
+            break
+        try:
+            _, first, _ = _first_frame(source.path, seek)
+        except DataError:  # no keyframe after the seek point
+            continue
+        if first <= v0:
+            span.seek = seek
+            break
+    return span
+
+
+_LOUDNESS = re.compile(r'Integrated loudness:\s*I:\s*(-?[\d.]+|-?inf) LUFS')
+_TRUE_PEAK = re.compile(r'True peak:\s*Peak:\s*(-?[\d.]+|-?inf) dBFS')
+
+
+def _audio_chain(span: Span, stream=0, input_index=0):
+    """The clip's audio on the output's layout (48 kHz stereo), before gain and fades."""
+    return (f'[{input_index}:a:{stream}]atrim=start={span.a_start:.6f}:end={span.a_end:.6f},'
+            f'asetpts=PTS-{span.a_start:.6f}/TB,'
+            f'aresample={AUDIO_RATE}:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,'
+            f'apad=whole_dur={span.duration:.6f},atrim=end={span.duration:.6f}')
+
+
+def _input(source: CutSource, span: Span):
+    cmd = ['-copyts']
+    if span.seek > 0:
+        cmd += ['-ss', f'{span.seek:.6f}']
+    # stop reading a second after the clip (relative to the seek)
+    read = span.v_end - source.format_start - span.seek + 1.0
+    return cmd + ['-t', f'{read:.6f}', '-i', source.path]
+
+
+AUDIO_CODEC = ('-c:a', 'aac', '-b:a', '128k', '-ar', str(AUDIO_RATE), '-ac', '2')  # every clip's audio
+
+
+def _loudness_of(text, what):
+    i, tp = _LOUDNESS.search(text), _TRUE_PEAK.search(text)
+    if not i or not tp:
+        raise DataError(f'{what}: ffmpeg ebur128 gave no loudness summary')
+    return max(float(i.group(1)), -70.0), max(float(tp.group(1)), -120.0)
+
+
+def measure_loudness(source: CutSource, span: Span, stream=0, chain='', encoded=False):
+    """``(integrated loudness LUFS, true peak dBTP)`` of the clip's audio after the extra filters ``chain``, by
+    ffmpeg's ``ebur128`` on the audio alone; ``encoded``: after a round trip through the clips' AAC encoder (what
+    the clip will hold). Silence gives -70 LUFS (ebur128's absolute gate)."""
+    graph = _audio_chain(span, stream) + (',' + chain if chain else '')
+    if not encoded:  # (-map: else ffmpeg would also decode the video for the null output)
+        cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', *_input(source, span), '-filter_complex',
+               graph + ',ebur128=peak=true:framelog=quiet[a]', '-map', '[a]', '-f', 'null', '-']
+        return _loudness_of(_run(cmd, f'the loudness of {source.path}'), source.path)
+    with tempfile.TemporaryDirectory(prefix='loud_') as tmpdir:
+        encoded_path = osp.join(tmpdir, 'audio.m4a')
+        cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'error', *_input(source, span), '-filter_complex',
+               graph + '[a]', '-map', '[a]', *AUDIO_CODEC, encoded_path]
+        _run(cmd, f'the loudness of {source.path}')
+        return reel_loudness(encoded_path)
+
+
+@dataclass
+class LoudnessTarget:
+    """EBU R128 normalisation: ``integrated`` LUFS, ``true_peak`` dBTP, gain at most ``max_gain`` dB (a near-silent
+    clip is not pumped into noise); the limiter aims ``margin`` dB under the true-peak ceiling, room for the AAC
+    encoder (128 kb/s), which overshoots by up to about 1.4 dB on dense, heavily limited sound."""
+    integrated: float = -14.0
+    true_peak: float = -1.0
+    max_gain: float = 20.0
+    margin: float = 1.5
+
+    def gain(self, loudness):
+        """Gain (dB) bringing ``loudness`` to the target; 0 for silence."""
+        return 0.0 if loudness <= -70.0 else min(self.integrated - loudness, self.max_gain)
+
+
+@dataclass
+class AudioPlan:
+    """What a clip's audio goes through: a gain (dB), a true-peak limiter (on or off, aiming at ``ceiling`` dBTP)
+    and fades of ``fade`` seconds at its edges."""
+    gain: float = 0.0
+    limit: bool = False
+    ceiling: float = -1.5
+    fade: float = 0.05
+
+    def chain(self, duration):
+        """The ffmpeg filters, for a clip of ``duration`` seconds."""
+        parts = [f'volume={self.gain:.3f}dB'] if abs(self.gain) > 1e-3 else []
+        if self.limit:  # 4x oversampled: the sample peaks at 192 kHz are the true peaks
+            level = max(10 ** (self.ceiling / 20), 0.0625)
+            parts.append(f'aresample={4 * AUDIO_RATE},alimiter=limit={level:.5f}:level=0:latency=1:attack=2:'
+                         f'release=80,aresample={AUDIO_RATE}')
+        fade = min(self.fade, duration / 4)
+        if fade > 0:
+            parts.append(f'afade=t=in:st=0:d={fade:.4f},afade=t=out:st={duration - fade:.6f}:d={fade:.4f}')
+        return ','.join(parts)
+
+
+def plan_audio(source, span, target: Optional[LoudnessTarget], stream=0, fade=0.05, gain=None, measured=None,
+               check=True) -> AudioPlan:
+    """The :class:`AudioPlan` of a clip. With a ``target``: the gain from the clip's measured loudness (or the given
+    common ``gain``), the limiter on where the true peak would pass the ceiling; then (``check``) the clip's audio is
+    rendered through the AAC encoder and measured, and the plan corrected once: the gain by what is missing (the
+    limiter, the fades and the encoder take some loudness away), the ceiling lowered by any true-peak overshoot."""
+    plan = AudioPlan(fade=fade)
+    if target is None:
+        plan.gain = gain or 0.0
+        return plan
+    plan.ceiling = target.true_peak - target.margin
+    loudness, peak = measured or measure_loudness(source, span, stream)
+    plan.gain = target.gain(loudness) if gain is None else gain
+    plan.limit = peak + plan.gain > plan.ceiling
+    if check and loudness > -70.0:
+        got, got_peak = measure_loudness(source, span, stream, plan.chain(span.duration), encoded=True)
+        if gain is None and got > -70.0:
+            plan.gain = min(plan.gain + target.integrated - got, target.max_gain)
+            plan.limit = plan.limit or peak + plan.gain > plan.ceiling
+        if got_peak > target.true_peak:
+            plan.limit, plan.ceiling = True, plan.ceiling - (got_peak - target.true_peak)
+    return plan
+
+
+def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20, preset='veryfast', *,
+             fade=0.05, loudness: Optional[LoudnessTarget] = LoudnessTarget(), gain_db=None, audio_stream=0,
+             vertical_height=MAX_VERTICAL_HEIGHT, track=None, source: Optional[CutSource] = None, preroll=3.0,
+             audio_plan: Optional[AudioPlan] = None, span: Optional[Span] = None, poster=None):
+    """Write the frames ``[start, end)`` (seconds from the first frame) of ``video`` to ``out_path`` (H.264/AAC MP4).
+
+    Args:
+        vertical: None (the source's shape), 'crop', 'blur' or 'follow' (9:16; 'follow' moves the window along
+            ``track``, ``(t, centre)`` pairs from :func:`highlight_plugin.render.reframe.follow_track`).
+        has_audio: None: the clip has audio exactly when the source has; False drops it.
+        fade: seconds of audio fade-in and -out at the clip's edges (0: none).
+        loudness: the EBU R128 target (None: the source's level).
+        gain_db: a gain to apply instead of measuring this clip (one gain for a whole reel, see :func:`cut_clips`).
+        audio_plan: the clip's :class:`AudioPlan` when the caller made it (then ``fade``, ``loudness`` and ``gain_db``
+            are not used).
+        span: where the clip lies (:func:`locate`) when the caller knows.
+        poster: ``(t, path[, width])``: also write the clip's frame at ``t`` seconds from its start as a JPEG
+            ``width`` pixels wide (480), from the same decode.
+        audio_stream: index among the source's audio streams.
+        vertical_height: 9:16 output height, 1920 or 'source' (see :func:`vertical_size`).
+        source: the :func:`inspect_source` of ``video`` when the caller has it.
+        preroll: seconds decoded before the clip so that the seek lands before its first frame.
+
+    Raises:
+        DataError: ffmpeg fails (the message names ``out_path``) or the file has no video frame.
+    """
+    if vertical not in (None, *VERTICAL_MODES):
+        raise ValueError(f'vertical must be None or one of {VERTICAL_MODES}, got {vertical!r}')
+    try:
+        source = source or inspect_source(video)
+    except DataError as e:
+        raise DataError(f'ffmpeg failed writing {out_path}: {e}') from e
+    span = span or locate(source, start, end, preroll)
+    audio = source.audio_streams > audio_stream and has_audio is not False
+    with tempfile.TemporaryDirectory(prefix='cut_') as tmpdir:
+        vf = ''
+        if vertical == 'follow' and track is not None:
+            cmd_file = osp.join(tmpdir, 'track.cmd')
+            x0 = write_track_commands(track, source.width, crop_width(source.width, source.height), cmd_file)
+            vf = vertical_filter('follow', source.width, source.height, vertical_height, cmd_file, x0)
+        elif vertical:
+            vf = vertical_filter(vertical, source.width, source.height, vertical_height)
+        graph = [f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},setpts=PTS-STARTPTS'
+                 + (f',{vf}' if vf else '') + ('[v]' if poster is None else ',split[v][p]')]
+        if poster is not None:  # one frame of the clip as it is encoded, for free
+            when, _, width = (tuple(poster) + (480,))[:3]
+            k = min(max(int(round(when * source.fps)), 0), span.frames - 1)
+            graph.append(f'[p]trim=start_frame={k}:end_frame={k + 1},scale={_even(width)}:-2[pv]')
+        if audio:
+            plan = audio_plan or plan_audio(source, span, loudness, audio_stream, fade, gain_db)
+            extra = plan.chain(span.duration)
+            graph.append(_audio_chain(span, audio_stream) + (',' + extra if extra else '') + '[a]')
+        cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *_input(source, span),
+               '-filter_complex', ';'.join(graph), '-map', '[v]', '-c:v', 'libx264', '-crf', str(crf),
+               '-preset', preset, '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough']
+        if audio:
+            cmd += ['-map', '[a]', *AUDIO_CODEC]
+        cmd += ['-movflags', '+faststart']
+        with contextlib.ExitStack() as stack:
+            tmp = stack.enter_context(atomic_path(out_path))
+            cmd.append(tmp)
+            if poster is not None:
+                cmd += ['-map', '[pv]', '-frames:v', '1', '-q:v', '4', '-c:v', 'mjpeg', '-f', 'image2',
+                        stack.enter_context(atomic_path(poster[1]))]
+            _run(cmd, out_path)
     return out_path
 
 
-def concat_clips(clips, out_path):
-    """Join clips that share one encoding (as :func:`cut_clip` writes them) without re-encoding."""
+def plan_clips(source: CutSource, segments: Sequence[dict], loudness_mode='clip',
+               loudness: Optional[LoudnessTarget] = LoudnessTarget(), fade=0.05, audio_stream=0, preroll=3.0):
+    """``(spans, plans)`` of the segments' clips: where each lies in the source (:func:`locate`) and its
+    :class:`AudioPlan` (None when the source has no such audio stream).
+
+    ``loudness_mode`` 'clip' brings each clip to the target (no jumps between clips, each clip a finished post);
+    'reel' applies one gain to all, the one that brings them joined to the target (the source's mix between clips
+    is kept), checked once on the clips as encoded.
+    """
+    if loudness_mode not in ('clip', 'reel'):
+        raise ValueError(f"loudness_mode must be 'clip' or 'reel', got {loudness_mode!r}")
+    spans = [locate(source, seg['start'], seg['end'], preroll) for seg in segments]
+    stream = audio_stream
+    if source.audio_streams <= stream:
+        return spans, [None] * len(spans)
+    if loudness is None or loudness_mode == 'clip':
+        return spans, [plan_audio(source, span, loudness, stream, fade) for span in spans]
+    measured = [measure_loudness(source, span, stream) for span in spans]
+    gain = loudness.gain(_joint_loudness(spans, [m[0] for m in measured]))
+    plans = [plan_audio(source, span, loudness, stream, fade, gain, m, check=False) for span, m in zip(spans, measured)]
+    encoded = [measure_loudness(source, span, stream, plan.chain(span.duration), encoded=True)
+               for span, plan in zip(spans, plans)]
+    joint = _joint_loudness(spans, [e[0] for e in encoded])
+    if joint > -70.0:
+        gain = min(gain + loudness.integrated - joint, loudness.max_gain)
+    for plan, (_, peak), (_, source_peak) in zip(plans, encoded, measured):
+        plan.gain = gain
+        plan.limit = plan.limit or source_peak + gain > plan.ceiling
+        if peak > loudness.true_peak:
+            plan.limit, plan.ceiling = True, plan.ceiling - (peak - loudness.true_peak)
+    return spans, plans
+
+
+def cut_clips(video, segments: Sequence[dict], out_paths: Sequence[str], loudness_mode='clip',
+              loudness: Optional[LoudnessTarget] = LoudnessTarget(), tracks=None, reel_path=None, posters=None,
+              **kwargs):
+    """Cut every segment (``start``, ``end``) of ``video`` to its ``out_paths`` entry and, with ``reel_path``, join
+    them there in the given order (:func:`join_reel`); returns the clip paths.
+
+    ``loudness_mode``: see :func:`plan_clips`. ``tracks``: a follow track per segment (``vertical='follow'``).
+    ``posters``: a ``(t, path)`` per segment (``t`` from the clip's start), written by the same encode. Other
+    arguments: :func:`cut_clip`.
+    """
+    source = kwargs.pop('source', None) or inspect_source(video)
+    stream = kwargs.get('audio_stream', 0)
+    spans, plans = plan_clips(source, segments, loudness_mode, loudness, kwargs.pop('fade', 0.05), stream,
+                              kwargs.get('preroll', 3.0))
+    if kwargs.get('has_audio') is False:
+        plans = [None] * len(plans)
+    tracks = tracks or [None] * len(segments)
+    posters = posters or [None] * len(segments)
+    clips = [cut_clip(video, seg['start'], seg['end'], path, source=source, track=track, audio_plan=plan, span=span,
+                      poster=poster, **kwargs)
+             for seg, path, track, plan, span, poster in zip(segments, out_paths, tracks, plans, spans, posters)]
+    if reel_path is not None:
+        join_reel(source, spans, plans, clips, reel_path, stream)
+    return clips
+
+
+def join_reel(source: CutSource, spans, plans, clips, out_path, audio_stream=0):
+    """Join the clips cut from ``source`` into a reel: the video by stream copy of the clips, the audio rendered
+    once more from the source spans with the same plans and encoded once (joining the clips' AAC would keep each
+    one's encoder priming, 21 ms of noise and drift at every join, or encode it a second time)."""
     if not clips:
         raise ValueError('no clips to join')
     with tempfile.NamedTemporaryFile('w', suffix='.txt') as listing, atomic_path(out_path) as tmp:
         for clip in clips:
             listing.write("file '{}'\n".format(osp.abspath(clip).replace("'", r"'\''")))
         listing.flush()
-        _run([ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', listing.name,
-              '-c', 'copy', '-movflags', '+faststart', tmp], out_path)
+        cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', listing.name]
+        audio = all(plan is not None for plan in plans)
+        if audio:
+            graph = []
+            for i, (span, plan) in enumerate(zip(spans, plans), 1):
+                cmd += _input(source, span)
+                extra = plan.chain(span.duration)
+                graph.append(_audio_chain(span, audio_stream, i) + (',' + extra if extra else '') + f'[a{i}]')
+            graph.append(''.join(f'[a{i}]' for i in range(1, len(spans) + 1)) + f'concat=n={len(spans)}:v=0:a=1[a]')
+            cmd += ['-filter_complex', ';'.join(graph), '-map', '0:v:0', '-map', '[a]', *AUDIO_CODEC]
+        else:
+            cmd += ['-map', '0:v:0']
+        _run(cmd + ['-c:v', 'copy', '-movflags', '+faststart', tmp], out_path)
     return out_path
+
+
+def poster_frame(video, t, out_path, width=480, source: Optional[CutSource] = None):
+    """Write the frame shown at ``t`` (seconds from the first frame) as a JPEG ``width`` pixels wide (a clip's poster
+    in the report: its best moment, e.g. the peak or the event, rather than its first frame)."""
+    source = source or inspect_source(video)
+    span = locate(source, max(t, 0.0), max(t, 0.0) + 1.0 / source.fps)
+    cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *_input(source, span), '-filter_complex',
+           f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},scale={_even(width)}:-2[v]', '-map', '[v]',
+           '-frames:v', '1', '-q:v', '4']
+    with atomic_path(out_path) as tmp:
+        _run(cmd + ['-f', 'image2', '-c:v', 'mjpeg', tmp], out_path)
+    return out_path
+
+
+def _joint_loudness(spans, levels):
+    """Loudness of clips joined, from each one's integrated loudness (power-weighted by duration; silence gated)."""
+    energy = sum(span.duration * 10 ** (level / 10) for span, level in zip(spans, levels) if level > -70.0)
+    return 10 * math.log10(energy / sum(span.duration for span in spans)) if energy > 0 else -70.0
+
+
+def concat_clips(clips, out_path, loudness: Optional[LoudnessTarget] = None):
+    """Join clips that share one encoding (as :func:`cut_clip` writes them): the video by stream copy, the audio
+    decoded and encoded again (a copied AAC stream would keep each clip's encoder priming, 21 ms, and drift out of
+    sync by that much at every join). ``loudness``: also bring the joined audio to that target (one gain, and the
+    limiter if the true peak asks for it), on the audio alone."""
+    if not clips:
+        raise ValueError('no clips to join')
+    with tempfile.NamedTemporaryFile('w', suffix='.txt') as listing, atomic_path(out_path) as tmp:
+        for clip in clips:
+            listing.write("file '{}'\n".format(osp.abspath(clip).replace("'", r"'\''")))
+        listing.flush()
+        # -copyts: the clips' timestamps as they are (else the audio's priming would delay the video by 21 ms)
+        head = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-copyts', '-f', 'concat', '-safe', '0', '-i',
+                listing.name]
+        audio = bool(_AUDIO.search(subprocess.run([ffmpeg_exe(), '-hide_banner', '-i', str(clips[0])],
+                                                  capture_output=True, text=True, errors='replace').stderr))
+        cmd = head + ['-map', '0:v:0', '-c:v', 'copy']
+        if audio:
+            cmd += ['-map', '0:a:0', *AUDIO_CODEC]
+            if loudness is not None:
+                text = _run([ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', '-f', 'concat', '-safe', '0',
+                             '-i', listing.name, '-map', '0:a:0', '-af', 'ebur128=peak=true:framelog=quiet', '-f',
+                             'null', '-'], f'the loudness of {out_path}')
+                level, peak = _loudness_of(text, out_path)
+                plan = AudioPlan(gain=loudness.gain(level), ceiling=loudness.true_peak - loudness.margin, fade=0)
+                plan.limit = peak + plan.gain > plan.ceiling
+                chain = plan.chain(1.0)
+                if chain:
+                    cmd += ['-af', chain]
+        _run(cmd + ['-movflags', '+faststart', tmp], out_path)
+    return out_path
+
+
+def reel_loudness(path):
+    """``(integrated LUFS, true peak dBTP)`` of a finished file's first audio stream (ffmpeg ``ebur128``)."""
+    cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'info', '-i', str(path), '-map', '0:a:0',
+           '-af', 'ebur128=peak=true:framelog=quiet', '-f', 'null', '-']
+    return _loudness_of(_run(cmd, f'the loudness of {path}'), path)
+
+
+__all__ = ['CutSource', 'LoudnessTarget', 'AudioPlan', 'plan_audio', 'inspect_source', 'vertical_size',
+           'vertical_filter', 'cut_clip', 'cut_clips', 'plan_clips', 'join_reel', 'concat_clips', 'measure_loudness',
+           'reel_loudness', 'locate', 'poster_frame']
