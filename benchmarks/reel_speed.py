@@ -84,6 +84,8 @@ def tool_flags(extra):
     help_text = subprocess.run([sys.executable, os.path.join(REPO, 'tools', 'make_highlights.py'), '--help'],
                                capture_output=True, text=True, cwd=REPO).stdout
     flags = ['--vertical', 'follow' if 'follow' in help_text else 'crop']
+    if '--seed' in help_text:  # the same random weights, hence the same segments, every run
+        flags += ['--seed', '0']
     return flags + shlex.split(extra)
 
 

@@ -6,6 +6,10 @@ the rows whose clip centre lies inside the media: the last, partial row is kept 
 repeated / audio zero-padded) when more than half of it exists, unless ``drop_partial``
 (Hotstar's PANNs recipe drops the trailing remainder). Memory is bounded by one chunk of
 decoded frames or samples per stream (plus two prefetched), whatever the video length.
+
+Analyzers (:mod:`.analyzer`) tap the same pass: a frame analyzer gets a branch of the one decode, an audio
+analyzer the chunks an extractor reads. A video without an audio stream can be read as silence
+(``silent_audio``): each audio reading then gives the zeros it would give on a silent track of the video's length.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,8 +19,8 @@ import numpy as np
 
 from highlight_plugin.engine.errors import DataError
 from .base import AudioSpec, BaseExtractor, FrameSpec
-from .decoder import FRAME_FILTERS, decode_frames
-from .media import AudioStream, MediaInfo, audio_reader, frame_reader, probe, select_audio_stream
+from .decoder import FRAME_FILTERS, MAX_CHUNK_BYTES, decode_frames, frame_bytes
+from .media import AudioStream, MediaInfo, audio_reader, frame_reader, probe, read_silence, select_audio_stream
 
 
 @dataclass
@@ -26,6 +30,8 @@ class VideoFeatures:
     info: MediaInfo
     audio_stream: Optional[AudioStream] = None
     rows: Dict[str, int] = field(default_factory=dict)
+    analysis: Dict[str, object] = field(default_factory=dict)  # analyzer name -> what its finish() returned
+    silent: bool = False  # the audio features were computed on silence (the video has no audio stream)
 
 
 class _RowBatcher:
@@ -83,7 +89,8 @@ def expected_rows(duration: Optional[float], clip_len: float) -> int:
 def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages: Sequence[str] = (),
             drop_partial: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0,
             on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None,
-            backend: str = 'ffmpeg') -> VideoFeatures:
+            backend: str = 'ffmpeg', analyzers: Optional[Mapping[str, object]] = None,
+            silent_audio: bool = False) -> VideoFeatures:
     """Features of one video.
 
     Args:
@@ -93,12 +100,16 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
             the first matching stream is used, else the default stream.
         drop_partial: names of the extractors whose trailing partial row is dropped.
         chunk_seconds: media seconds decoded per chunk (bounds memory: e.g. 512 frames of
-            224x224 for SlowFast's 16 fps, 16 frames for CLIP at one frame per 2 s).
+            224x224 for SlowFast's 16 fps, 16 frames for CLIP at one frame per 2 s; shorter when
+            a branch holds full-size frames).
         decode_threads: ffmpeg decoder threads (0: ffmpeg's choice).
         on_rows: progress callback, called with the number of rows just computed.
         info: the result of :func:`probe` when the caller has it already.
         backend: video decoder, 'ffmpeg' (one sequential pass, the faster) or 'decord'
             (see :func:`~highlight_plugin.features.media.read_frames_decord`).
+        analyzers: name -> :class:`~.analyzer.BaseAnalyzer`, fed from the same pass (audio analyzers are left
+            out when the video has no audio stream); their results are in ``analysis``.
+        silent_audio: a video without an audio stream gives audio features of silence (else a DataError).
 
     Returns:
         VideoFeatures with ``features[name]`` of shape ``(T_name, dim)`` float32.
@@ -115,30 +126,49 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     for name, ex in extractors.items():
         groups[ex.spec].append(name)
     stream = select_audio_stream(info, audio_languages)
-    readers = {spec: frame_reader(backend, spec.sampling) if isinstance(spec, FrameSpec) else audio_reader(spec.method)
-               for spec in groups}
+    taps = defaultdict(list)  # spec -> analyzers
+    for name, analyzer in (analyzers or {}).items():
+        analyzer.prepare(info, list(groups))
+        if isinstance(analyzer.spec, AudioSpec) and stream is None:
+            continue  # nothing to analyse
+        if isinstance(analyzer.spec, FrameSpec) and not info.has_video:
+            raise DataError(f'{video}: no video stream (needed by the {name} analysis)')
+        taps[analyzer.spec].append(name)
+    silent = False
     for spec, names in groups.items():
         if isinstance(spec, FrameSpec) and not info.has_video:
             raise DataError(f'{video}: no video stream (needed by {", ".join(names)})')
         if isinstance(spec, AudioSpec) and stream is None:
-            raise DataError(f'{video}: no audio stream (needed by {", ".join(names)})')
+            if not silent_audio:
+                raise DataError(f'{video}: no audio stream (needed by {", ".join(names)})')
+            if not info.duration:
+                raise DataError(f'{video}: no audio stream, and ffmpeg cannot tell the length of the silence')
+            silent = True
+    specs = list(dict.fromkeys([*groups, *taps]))
+    readers = {spec: frame_reader(backend, spec.sampling) if isinstance(spec, FrameSpec) else audio_reader(spec.method)
+               for spec in specs}
 
     # one decoder per distinct stream, all running at once and consumed in turn, chunk by
     # chunk of the same media duration: every decoder works while the networks run
     batchers = {n: _RowBatcher(ex, n in drop_partial, on_rows) for n, ex in extractors.items()}
     sources = {}
-    chunks = {spec: max(1, int(round(chunk_seconds * spec.fps))) for spec in groups if isinstance(spec, FrameSpec)}
+    frame_specs = [s for s in specs if isinstance(s, FrameSpec)]
     # frame samplings written as ffmpeg filter chains share one decode (decoder.py)
-    shared = [s for s in chunks if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
+    shared = [s for s in frame_specs if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
+    for s in shared:  # a branch of full-size frames: shorter chunks, for every stream alike
+        chunk_seconds = min(chunk_seconds, max(MAX_CHUNK_BYTES / (frame_bytes(s, info) * s.fps), 1.0 / s.fps))
+    chunks = {spec: max(1, int(round(chunk_seconds * spec.fps))) for spec in frame_specs}
     try:
         if shared:
             sources.update(zip(shared, decode_frames(video, shared, [chunks[s] for s in shared], decode_threads,
                                                      info)))
-        for spec, names in groups.items():
+        for spec in specs:
             if spec in sources:
                 continue
             if isinstance(spec, FrameSpec):
                 sources[spec] = readers[spec](video, spec, chunks[spec], decode_threads, info)
+            elif stream is None:
+                sources[spec] = read_silence(info.duration, spec, chunk_seconds)
             else:
                 sources[spec] = readers[spec](video, spec, stream, chunk_seconds)
         while sources:
@@ -147,13 +177,17 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
                 if units is None:
                     del sources[spec]
                     continue
-                for n in groups[spec]:
+                for n in groups.get(spec, ()):
                     batchers[n].push(units)
+                for n in taps.get(spec, ()):
+                    analyzers[n].push(units)
     except DataError as e:
         raise DataError(str(e) if str(e).startswith(f'{video}:') else f'{video}: {e}') from e
     finally:
         for source in sources.values():
-            source.close()  # stops its ffmpeg
+            close = getattr(source, 'close', None)
+            if close is not None:
+                close()  # stops its ffmpeg
     features = {}
     for n, b in batchers.items():
         features[n] = b.finish()
@@ -169,5 +203,6 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
             features[n] = ex.finish_rows(features[n], min(video_rows) if video_rows else None)
         except DataError as e:
             raise DataError(f'{video}: {n}: {e}') from e
-    return VideoFeatures(features, info, stream if any(
-        isinstance(s, AudioSpec) for s in groups) else None, {n: len(f) for n, f in features.items()})
+    analysis = {n: analyzers[n].finish() for names in taps.values() for n in names}
+    return VideoFeatures(features, info, stream if any(isinstance(s, AudioSpec) for s in groups) else None,
+                         {n: len(f) for n, f in features.items()}, analysis, silent)
