@@ -83,6 +83,14 @@ def assemble_inputs(features, cfg, layout_clip_len):
     return modality(cfg['video']), modality(cfg['audio'])
 
 
+def check_extractors(extractors, cfg):
+    """Every extractor makes the recipe the model of ``inference_cfg`` ``cfg`` was trained on (a one-line
+    ConfigError otherwise)."""
+    from ..features import check_recipe
+    for name, ex in extractors.items():
+        check_recipe(cfg.get('recipe'), getattr(ex, 'provenance', None), f'extractor {name!r}')
+
+
 def expected_extraction_rows(videos, extractors) -> int:
     """Rows the extractors will give for ``videos`` (an estimate from their durations, for the progress bar)."""
     from ..features import expected_rows, probe
@@ -101,9 +109,8 @@ def extract_for_model(video, extractors, cfg, audio_languages=(), progress=None,
     partial clip as its recipe says. A video without an audio stream gets the audio features of silence (the models
     were trained on films with silent stretches). ``analysis``: a :class:`~.analysis.ReelAnalysis` whose analyzers
     ride on the same decode (shot changes, pauses, the follow profile); it keeps their results."""
-    from ..features import check_recipe, extract
-    for name, ex in extractors.items():
-        check_recipe(cfg.get('recipe'), getattr(ex, 'provenance', None), f'extractor {name!r}')
+    from ..features import extract
+    check_extractors(extractors, cfg)
     drop = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in cfg.get('drop_partial', ()))]
     result = extract(str(video), extractors, audio_languages=audio_languages, drop_partial=drop,
                      on_rows=progress or (lambda n: None), silent_audio=True,

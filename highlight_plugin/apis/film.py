@@ -9,8 +9,8 @@ from typing import Sequence
 from mmaction.registry import TASK_UTILS
 
 from ..engine.errors import ConfigError
-from .base import (HighlightResult, assemble_inputs, expected_extraction_rows, extract_for_model, model_inputs,
-                   no_progress)
+from .base import (HighlightResult, assemble_inputs, check_extractors, expected_extraction_rows, extract_for_model,
+                   model_inputs, no_progress)
 from .inference import predict_saliency
 
 
@@ -52,6 +52,7 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
     else:
         if not extractors:
             raise ConfigError('no feature extractors given: build them, or pass the features (--features DIR)')
+        check_extractors(extractors, cfg)
         with progress.stage('extract', total=expected_extraction_rows([video], extractors)) as update:
             result = extract_for_model(video, extractors, cfg, audio_languages or layout.audio_languages, update,
                                        analysis)

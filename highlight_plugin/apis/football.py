@@ -22,8 +22,8 @@ from ..datasets.soccernet import half_feature_path
 from ..datasets.soccernet_labels import resolve_classes
 from ..datasets.soccernet_video_ini import FILE_NAME as VIDEO_INI, half_timing
 from ..engine.errors import ConfigError, DataError
-from .base import (HighlightResult, assemble_inputs, expected_extraction_rows, extract_for_model, model_inputs,
-                   no_progress)
+from .base import (HighlightResult, assemble_inputs, check_extractors, expected_extraction_rows, extract_for_model,
+                   model_inputs, no_progress)
 
 ORDINALS = {1: '1st', 2: '2nd', 3: '3rd'}
 
@@ -164,6 +164,7 @@ def _half_rows_from_video(halves, model, extractors, setup, progress, analysis=N
     cfg['clip_len'] = 1.0 / setup['fps']
     rows = {}
     files = list(dict.fromkeys(h.source for h in halves))
+    check_extractors(extractors, cfg)
     with progress.stage('extract', total=expected_extraction_rows(files, extractors)) as update:
         results = {source: extract_for_model(source, extractors, cfg, layout.audio_languages, update, analysis)
                    for source in files}
