@@ -134,14 +134,27 @@ def is_catalogue(inputs):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    reel = reel_options(args)
+    catalogue = is_catalogue(args.inputs)
+    ahead = None
+    if not catalogue and not args.features:  # the decode starts while the networks are built
+        from highlight_plugin.apis.highlights import decode_ahead
+        ahead = decode_ahead(args.inputs[0], args.config, args.cfg_options, reel['vertical'], reel['snap'],
+                             [s for s in args.audio_language.split(',') if s])
+    try:
+        make(args, parser, reel, catalogue, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def make(args, parser, reel, catalogue, ahead):
     from highlight_plugin.apis import init_model, make_highlights
     from highlight_plugin.apis.highlights import build_decoder, domain_inputs
     from highlight_plugin.engine.errors import ConfigError
     from highlight_plugin.features import get_layout
     from highlight_plugin.features.builder import build_extractors, build_text_encoder
 
-    reel = reel_options(args)
-    catalogue = is_catalogue(args.inputs)
     checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
     if args.seed is not None:
         import torch
@@ -185,7 +198,7 @@ def main(argv=None):
     if catalogue:
         return make_catalogue(args, task, model, extractors, decoder, reel, options)
     result = make_highlights(args.inputs[0], model, extractors, args.out_dir, decoder=decoder,
-                             features_dir=args.features, **reel, **options)
+                             features_dir=args.features, ahead=ahead, **reel, **options)
     for i, seg in enumerate(result.segments, 1):
         event = f'  {seg["clock"]}, {seg["class"]} ({seg["confidence"]:.2f})' if 'clock' in seg else ''
         print(f'{i:2d}. {seg["start"]:9.2f}-{seg["end"]:9.2f} s  score {seg["score"]:.3f}{event}')

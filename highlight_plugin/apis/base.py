@@ -103,7 +103,7 @@ def no_progress():
     return StageProgress(dict(extract=1.0, score=1.0, cut=1.0), enabled=False)
 
 
-def extract_for_model(video, extractors, cfg, audio_languages=(), progress=None, analysis=None):
+def extract_for_model(video, extractors, cfg, audio_languages=(), progress=None, analysis=None, ahead=None):
     """Extract ``video``'s features for a model of ``inference_cfg`` ``cfg``: every extractor must make the recipe
     the model was trained on (``cfg['recipe']``; a one-line ConfigError otherwise), and each drops its trailing
     partial clip as its recipe says. A video without an audio stream gets the audio features of silence (the models
@@ -114,7 +114,7 @@ def extract_for_model(video, extractors, cfg, audio_languages=(), progress=None,
     drop = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in cfg.get('drop_partial', ()))]
     result = extract(str(video), extractors, audio_languages=audio_languages, drop_partial=drop,
                      on_rows=progress or (lambda n: None), silent_audio=True,
-                     analyzers=analysis.analyzers() if analysis is not None else None)
+                     analyzers=analysis.analyzers() if analysis is not None else None, ahead=ahead)
     if analysis is not None:
         analysis.add(video, result)
     return result

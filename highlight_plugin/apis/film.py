@@ -20,7 +20,8 @@ def decoder_cfg(model, cfg):
 
 
 def score_video(video, model, extractors=None, decoder=None, features_dir=None, progress=None, layout=None,
-                query=None, text_encoder=None, audio_languages: Sequence[str] = (), analysis=None) -> HighlightResult:
+                query=None, text_encoder=None, audio_languages: Sequence[str] = (), analysis=None,
+                ahead=None) -> HighlightResult:
     """Saliency of every clip of ``video`` and the decoder's segments (``start``, ``end``, ``score``; best first).
 
     Args:
@@ -32,6 +33,7 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
         query (str | None): a text query for query-conditioned models; needs ``text_encoder``.
         progress: a :class:`~highlight_plugin.engine.progress.StageProgress` with 'extract' and 'score' stages.
         analysis: a :class:`~.analysis.ReelAnalysis` fed by the extraction (shot changes, pauses, ...).
+        ahead: the video's decode, started while the networks were built (:func:`~.highlights.decode_ahead`).
     """
     from ..features import get_layout, probe
     from ..features.precomputed import read_layout_features
@@ -55,7 +57,7 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
         check_extractors(extractors, cfg)
         with progress.stage('extract', total=expected_extraction_rows([video], extractors)) as update:
             result = extract_for_model(video, extractors, cfg, audio_languages or layout.audio_languages, update,
-                                       analysis)
+                                       analysis, ahead)
         features, info = result.features, result.info
     with progress.stage('score'):
         video_in, audio_in = assemble_inputs(features, cfg, layout.clip_len)

@@ -154,7 +154,7 @@ def decoder_cfg(model, cfg):
     return cfg
 
 
-def _half_rows_from_video(halves, model, extractors, setup, progress, analysis=None):
+def _half_rows_from_video(halves, model, extractors, setup, progress, analysis=None, ahead=None):
     """Feature rows of each half, from one extraction per file (both halves of a one-file match share it)."""
     from ..features import get_layout
     if not extractors:
@@ -166,8 +166,8 @@ def _half_rows_from_video(halves, model, extractors, setup, progress, analysis=N
     files = list(dict.fromkeys(h.source for h in halves))
     check_extractors(extractors, cfg)
     with progress.stage('extract', total=expected_extraction_rows(files, extractors)) as update:
-        results = {source: extract_for_model(source, extractors, cfg, layout.audio_languages, update, analysis)
-                   for source in files}
+        results = {source: extract_for_model(source, extractors, cfg, layout.audio_languages, update, analysis,
+                                             ahead) for source in files}
     for source in files:
         result = results[source]
         video, audio = assemble_inputs(result.features, cfg, layout.clip_len)
@@ -201,7 +201,7 @@ def _half_rows_from_features(halves, features_dir, setup, cfg):
 
 
 def score_match(video, model, extractors=None, decoder=None, features_dir=None, progress=None, second_half=None,
-                second_half_start=None, half=None, video_ini=None, analysis=None) -> HighlightResult:
+                second_half_start=None, half=None, video_ini=None, analysis=None, ahead=None) -> HighlightResult:
     """Spot the events of a match and make them highlight segments, best first.
 
     Args:
@@ -212,6 +212,7 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
         decoder: a :class:`SoccerHighlightDecoder` (default: ``inference_cfg.decoder`` over the model's classes).
         progress: a :class:`~highlight_plugin.engine.progress.StageProgress` with 'extract' and 'score' stages.
         analysis: a :class:`~.analysis.ReelAnalysis` fed by the extraction (shot changes, pauses, ...).
+        ahead: the first file's decode, started while the networks were built (:func:`~.highlights.decode_ahead`).
 
     The result's ``keep`` holds, per segment, the span its edges may not cut into when snapped: the event with the
     class's pre/post margins, within the segment (a goal is never snapped out of its clip).
@@ -236,7 +237,7 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
     decoder = decoder or TASK_UTILS.build(decoder_cfg(model, model_inputs(model)['decoder']))
     halves = plan_match(video, second_half, second_half_start, half, video_ini)
     rows = (_half_rows_from_features(halves, features_dir, setup, model_inputs(model)) if features_dir else
-            _half_rows_from_video(halves, model, extractors, setup, progress, analysis))
+            _half_rows_from_video(halves, model, extractors, setup, progress, analysis, ahead))
     with progress.stage('score'):
         return _spot(halves, rows, model, setup, decoder)
 

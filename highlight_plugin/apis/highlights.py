@@ -60,7 +60,7 @@ def build_decoder(model, **overrides):
 
 def make_highlights(video, model, extractors, out_dir, decoder=None, features_dir=None, cut=True, reel=True,
                     vertical=None, progress=None, snap=DEFAULT_SNAP, loudness: Optional[LoudnessTarget] = LoudnessTarget(),
-                    vertical_size='source', preset=DEFAULT_PRESET, **options):
+                    vertical_size='source', preset=DEFAULT_PRESET, ahead=None, **options):
     """Score ``video`` with ``model`` (the domain of its ``inference_cfg.task``) and write its highlights.
 
     Args:
@@ -73,6 +73,7 @@ def make_highlights(video, model, extractors, out_dir, decoder=None, features_di
         progress: a :class:`~highlight_plugin.engine.progress.StageProgress` over 'extract', 'score' and 'cut'
             (default: one on stderr when it is a terminal).
         snap (float): seconds a segment edge may move to a shot change or a pause (0: off).
+        ahead: the video's decode, started before the networks were built (:func:`decode_ahead`); closed here.
         options: the domain's own (films: layout, query, text_encoder, audio_languages; football: second_half,
             second_half_start, half, video_ini).
     """
@@ -87,15 +88,53 @@ def make_highlights(video, model, extractors, out_dir, decoder=None, features_di
                             audio_languages=options.get('audio_languages') or ())
     try:
         result = domain.score(video, model, extractors=extractors, decoder=decoder, features_dir=features_dir,
-                              progress=progress, analysis=analysis, **options)
+                              progress=progress, analysis=analysis, ahead=ahead, **options)
         analyse_sources(result, analysis, progress)
         place_segments(result, analysis, snap, min_len=getattr(decoder, 'min_len', None),
                        max_len=getattr(decoder, 'max_len', None))
         return write_highlights(result, out_dir, cut=cut, reel=reel, vertical=vertical, analysis=analysis,
                                 loudness=loudness, vertical_size=vertical_size, preset=preset, progress=progress)
     finally:
+        if ahead is not None:
+            ahead.close()
         if own:
             progress.close()
+
+
+def decode_ahead(video, config, cfg_options=None, vertical=None, snap=DEFAULT_SNAP, audio_languages=()):
+    """Start decoding ``video`` for :func:`make_highlights` before the feature networks are built (they take seconds;
+    the decode meanwhile runs a few chunks ahead on the other cores): the streams the model's recipe reads
+    (``inference_cfg.recipe`` of ``config``, a path or Config; each feature's ``stream``) and those of the analysis
+    the reel options ask for. Returns a :class:`~highlight_plugin.features.pipeline.DecodeAhead` to pass as
+    ``ahead``, or None when the recipe does not say its streams or anything fails (the extraction then decodes as
+    usual, and reports any error)."""
+    from mmengine.config import Config
+
+    from ..features import AudioSpec, get_layout, probe, select_audio_stream
+    from ..features.pipeline import DecodeAhead
+    from ..features.recipes import RECIPES
+    try:
+        cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        inputs = dict(cfg.get('inference_cfg') or {})
+        recipe = RECIPES.get(inputs.get('recipe'))
+        names = list(dict.fromkeys((*inputs.get('video', ()), *inputs.get('audio', ()))))
+        if recipe is None or not names or any(getattr(recipe.features.get(n), 'stream', None) is None
+                                              for n in names):
+            return None
+        specs = [recipe.features[n].stream for n in names]
+        info = probe(str(video))
+        languages = tuple(audio_languages) or get_layout(inputs.get('layout', recipe.layout)).audio_languages
+        has_audio = select_audio_stream(info, languages) is not None
+        analysis = ReelAnalysis(shots=True, pauses=snap > 0, follow=vertical == 'follow')
+        for analyzer in analysis.analyzers().values():
+            analyzer.prepare(info, specs[:len(names)])
+            if has_audio or not isinstance(analyzer.spec, AudioSpec):
+                specs.append(analyzer.spec)
+        return DecodeAhead(str(video), specs, info, languages)
+    except Exception:  # noqa: BLE001 - only a head start: the extraction decodes as usual and reports errors
+        return None
 
 
 def analyse_sources(result: HighlightResult, analysis: ReelAnalysis, progress=None):

@@ -11,6 +11,7 @@ Analyzers (:mod:`.analyzer`) tap the same pass: a frame analyzer gets a branch o
 analyzer the chunks an extractor reads. A video without an audio stream can be read as silence
 (``silent_audio``): each audio reading then gives the zeros it would give on a silent track of the video's length.
 """
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Mapping, Optional, Sequence
@@ -90,7 +91,7 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
             drop_partial: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0,
             on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None,
             backend: str = 'ffmpeg', analyzers: Optional[Mapping[str, object]] = None,
-            silent_audio: bool = False) -> VideoFeatures:
+            silent_audio: bool = False, ahead: Optional['DecodeAhead'] = None) -> VideoFeatures:
     """Features of one video.
 
     Args:
@@ -110,6 +111,8 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
         analyzers: name -> :class:`~.analyzer.BaseAnalyzer`, fed from the same pass (audio analyzers are left
             out when the video has no audio stream); their results are in ``analysis``.
         silent_audio: a video without an audio stream gives audio features of silence (else a DataError).
+        ahead: a :class:`DecodeAhead` of this video, used when it opened exactly the streams asked for (then
+            closed in any case).
 
     Returns:
         VideoFeatures with ``features[name]`` of shape ``(T_name, dim)`` float32.
@@ -145,32 +148,12 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
                 raise DataError(f'{video}: no audio stream, and ffmpeg cannot tell the length of the silence')
             silent = True
     specs = list(dict.fromkeys([*groups, *taps]))
-    readers = {spec: frame_reader(backend, spec.sampling) if isinstance(spec, FrameSpec) else audio_reader(spec.method)
-               for spec in specs}
-
-    # one decoder per distinct stream, all running at once and consumed in turn, chunk by
-    # chunk of the same media duration: every decoder works while the networks run
     batchers = {n: _RowBatcher(ex, n in drop_partial, on_rows) for n, ex in extractors.items()}
     sources = {}
-    frame_specs = [s for s in specs if isinstance(s, FrameSpec)]
-    # frame samplings written as ffmpeg filter chains share one decode (decoder.py)
-    shared = [s for s in frame_specs if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
-    for s in shared:  # a branch of full-size frames: shorter chunks, for every stream alike
-        chunk_seconds = min(chunk_seconds, max(MAX_CHUNK_BYTES / (frame_bytes(s, info) * s.fps), 1.0 / s.fps))
-    chunks = {spec: max(1, int(round(chunk_seconds * spec.fps))) for spec in frame_specs}
     try:
-        if shared:
-            sources.update(zip(shared, decode_frames(video, shared, [chunks[s] for s in shared], decode_threads,
-                                                     info)))
-        for spec in specs:
-            if spec in sources:
-                continue
-            if isinstance(spec, FrameSpec):
-                sources[spec] = readers[spec](video, spec, chunks[spec], decode_threads, info)
-            elif stream is None:
-                sources[spec] = read_silence(info.duration, spec, chunk_seconds)
-            else:
-                sources[spec] = readers[spec](video, spec, stream, chunk_seconds)
+        opened = ahead.adopt(video, specs, stream) if ahead is not None else None
+        sources = opened if opened is not None else open_streams(video, specs, info, stream, chunk_seconds,
+                                                                 decode_threads, backend)
         while sources:
             for spec in list(sources):
                 units = next(sources[spec], None)
@@ -184,6 +167,8 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     except DataError as e:
         raise DataError(str(e) if str(e).startswith(f'{video}:') else f'{video}: {e}') from e
     finally:
+        if ahead is not None:
+            ahead.close()
         for source in sources.values():
             close = getattr(source, 'close', None)
             if close is not None:
@@ -206,3 +191,72 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     analysis = {n: analyzers[n].finish() for names in taps.values() for n in names}
     return VideoFeatures(features, info, stream if any(isinstance(s, AudioSpec) for s in groups) else None,
                          {n: len(f) for n, f in features.items()}, analysis, silent)
+
+
+def open_streams(video: str, specs: Sequence, info: MediaInfo, stream: Optional[AudioStream],
+                 chunk_seconds: float = 32.0, decode_threads: int = 0, backend: str = 'ffmpeg') -> dict:
+    """spec -> iterator of chunks, one per stream of ``specs``, all started: one decoder per distinct stream, the
+    frame samplings written as ffmpeg filter chains sharing one decode (``decoder.py``), audio from ``stream``
+    (silence of the video's length when None). Chunks hold the same media duration in every stream (shorter when
+    a branch holds full-size frames), so that a consumer taking them in turn never starves a decoder."""
+    frame_specs = [s for s in specs if isinstance(s, FrameSpec)]
+    shared = [s for s in frame_specs if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
+    for s in shared:  # a branch of full-size frames: shorter chunks, for every stream alike
+        chunk_seconds = min(chunk_seconds, max(MAX_CHUNK_BYTES / (frame_bytes(s, info) * s.fps), 1.0 / s.fps))
+    chunks = {spec: max(1, int(round(chunk_seconds * spec.fps))) for spec in frame_specs}
+    sources = {}
+    try:
+        if shared:
+            sources.update(zip(shared, decode_frames(video, shared, [chunks[s] for s in shared], decode_threads,
+                                                     info)))
+        for spec in specs:
+            if spec in sources:
+                continue
+            if isinstance(spec, FrameSpec):
+                sources[spec] = frame_reader(backend, spec.sampling)(video, spec, chunks[spec], decode_threads, info)
+            elif stream is None:
+                sources[spec] = read_silence(info.duration, spec, chunk_seconds)
+            else:
+                sources[spec] = audio_reader(spec.method)(video, spec, stream, chunk_seconds)
+    except BaseException:
+        for source in sources.values():
+            getattr(source, 'close', lambda: None)()
+        raise
+    return sources
+
+
+class DecodeAhead:
+    """A video's streams opened before its extractors exist: the decode runs (a few chunks ahead, in ffmpeg's own
+    processes) while the networks are being built, seconds of start-up otherwise spent on one core.
+
+    ``specs`` are the streams the extraction is expected to read (a recipe's ``stream`` of each feature, plus the
+    analyzers'). :func:`extract` adopts the streams when it asks for exactly these of this video and this audio
+    stream, else decodes as usual; either way it closes them. Nothing here raises: a video that cannot be opened
+    is left to :func:`extract` to report.
+    """
+
+    def __init__(self, video: str, specs: Sequence, info: Optional[MediaInfo] = None,
+                 audio_languages: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0):
+        self.video, self.specs, self.sources = str(video), list(dict.fromkeys(specs)), None
+        try:
+            self.info = info or probe(self.video)
+            self.stream = select_audio_stream(self.info, audio_languages)
+            if all(not isinstance(s, FrameSpec) or self.info.has_video for s in self.specs):
+                self.sources = open_streams(self.video, self.specs, self.info, self.stream, chunk_seconds,
+                                            decode_threads)
+        except Exception:  # noqa: BLE001 - extract() opens it again and says what is wrong
+            self.sources = None
+
+    def adopt(self, video: str, specs: Sequence, stream: Optional[AudioStream]):
+        """The open streams when they are exactly those of ``video``, ``specs`` and audio ``stream``, else None."""
+        same_stream = (stream is None) == (self.stream is None) and (stream is None or stream.index == self.stream.index)
+        if (self.sources is None or os.path.abspath(str(video)) != os.path.abspath(self.video)
+                or set(specs) != set(self.specs) or not same_stream):
+            return None
+        sources, self.sources = self.sources, None
+        return sources
+
+    def close(self):
+        for source in (self.sources or {}).values():
+            getattr(source, 'close', lambda: None)()
+        self.sources = None
