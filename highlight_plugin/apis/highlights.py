@@ -275,8 +275,9 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
 
 def _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_size, preset, posters, update):
     """Cut every segment into ``stage/clips`` and join the reel; sets each segment's ``clip`` and ``poster``;
-    returns the reel's path (or None). Clips are made :data:`CUT_WORKERS` at a time (each an ffmpeg run that
-    locates, measures and renders its clip: running two keeps the cores busy through each one's serial steps)."""
+    returns the reel's path (or None). Each file is inspected once; the clips are planned (where they lie, their
+    audio: :func:`~highlight_plugin.render.cut.plan_clips`), then encoded, :data:`CUT_WORKERS` ffmpeg runs at a
+    time (two keep the cores busy through each one's serial steps), the reel's audio rendered beside them."""
     from .. import render
     from ..render.reframe import follow_track, window_fraction
     os.makedirs(osp.join(stage, 'clips'))
@@ -287,14 +288,18 @@ def _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_s
             a = analysis.get(path) if analysis is not None else None
             source = a.cut if a is not None else render.inspect_source(path)
             stream = a.audio_stream if a is not None else (0 if source.audio_streams else None)
-            files[path] = (a, source, stream, stream is not None and result.sources.get(path, True))
+            files[path] = (a, source, stream or 0, stream is not None and result.sources.get(path, True))
 
-    def make(i):
+    def plan(i):
+        a, source, stream, has_audio = files[str(segments[i].get('source', result.video))]
+        (span,), (audio,) = render.plan_clips(source, [segments[i]], 'clip', loudness if has_audio else None,
+                                              audio_stream=stream)
+        return span, audio if has_audio else None
+
+    def make(i, span, audio):
         seg = segments[i]
         path = str(seg.get('source', result.video))
         a, source, stream, has_audio = files[path]
-        (span,), (plan,) = render.plan_clips(source, [seg], 'clip', loudness if has_audio else None,
-                                             audio_stream=stream or 0)
         track = None
         if vertical == 'follow' and a is not None and a.profile is not None:
             track = follow_track(a.profile, seg['start'], seg['end'], a.transitions,
@@ -302,17 +307,28 @@ def _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_s
         clip = osp.join(stage, 'clips', f'highlight_{i + 1:03d}.mp4')
         poster = (_best_moment(result, seg), clip[:-4] + '.jpg') if posters else None
         render.cut_clip(path, seg['start'], seg['end'], clip, vertical=vertical, has_audio=bool(has_audio),
-                        preset=preset, source=source, span=span, audio_plan=plan if has_audio else None,
-                        audio_stream=stream or 0, vertical_height=vertical_size, track=track, poster=poster)
-        return clip, poster, (source, span, plan if has_audio else None, stream or 0)
+                        preset=preset, source=source, span=span, audio_plan=audio, audio_stream=stream,
+                        vertical_height=vertical_size, track=track, poster=poster)
+        return clip, poster
 
-    parts = [None] * len(segments)  # (CutSource, Span, AudioPlan | None, stream) of each clip, for the reel
+    order = sorted(range(len(segments)), key=lambda i: _time_order(segments[i]))  # the reel's
+    reel_path = osp.join(stage, 'reel.mp4')
     pool = ThreadPoolExecutor(max(1, min(CUT_WORKERS, len(segments))))
     try:
-        futures = {pool.submit(make, i): i for i in range(len(segments))}
-        for future in as_completed(futures):
-            i = futures[future]
-            segments[i]['clip'], poster, parts[i] = future.result()
+        plans = list(pool.map(plan, range(len(segments))))
+        parts = [(files[str(segments[i].get('source', result.video))], *plans[i]) for i in order]
+        audio = reel and segments and all(p[2] is not None for p in parts)
+        wav = osp.join(stage, 'reel_audio.wav')
+        jobs = {pool.submit(make, i, *plans[i]): i for i in range(len(segments))}
+        if audio:
+            jobs[pool.submit(render.reel_audio, [p[0][1] for p in parts], [p[1] for p in parts],
+                             [p[2] for p in parts], wav, [p[0][2] for p in parts])] = None
+        for job in as_completed(jobs):
+            i = jobs[job]
+            if i is None:
+                job.result()
+                continue
+            segments[i]['clip'], poster = job.result()
             if poster is not None:
                 segments[i]['poster'] = poster[1]
             update(1)
@@ -320,12 +336,12 @@ def _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_s
         pool.shutdown(wait=True, cancel_futures=True)
     if not (reel and segments):
         return None
-    order = sorted(range(len(segments)), key=lambda i: _time_order(segments[i]))
-    path = render.join_reel([parts[i][0] for i in order], [parts[i][1] for i in order],
-                            [parts[i][2] for i in order], [segments[i]['clip'] for i in order],
-                            osp.join(stage, 'reel.mp4'), [parts[i][3] for i in order])
+    render.join_reel([p[0][1] for p in parts], [p[1] for p in parts], [p[2] for p in parts],
+                     [segments[i]['clip'] for i in order], reel_path, audio_file=wav if audio else None)
+    if audio:
+        os.remove(wav)
     update(1)
-    return path
+    return reel_path
 
 
 def _best_moment(result, seg):

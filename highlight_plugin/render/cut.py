@@ -473,32 +473,54 @@ def cut_clips(video, segments: Sequence[dict], out_paths: Sequence[str], loudnes
     return clips
 
 
-def join_reel(source, spans, plans, clips, out_path, audio_stream=0):
+def _per_clip(value, n):
+    return list(value) if isinstance(value, (list, tuple)) else [value] * n
+
+
+def _reel_audio_graph(sources, spans, plans, streams, first_input):
+    """Input options and filter graph rendering the clips' audio one after the other into ``[a]``."""
+    inputs, graph = [], []
+    for i, (src, span, plan, stream) in enumerate(zip(sources, spans, plans, streams)):
+        inputs += _input(src, span)
+        extra = plan.chain(span.duration)
+        graph.append(_audio_chain(span, stream, first_input + i) + (',' + extra if extra else '') + f'[a{i}]')
+    graph.append(''.join(f'[a{i}]' for i in range(len(spans))) + f'concat=n={len(spans)}:v=0:a=1[a]')
+    return inputs, ';'.join(graph)
+
+
+def reel_audio(source, spans, plans, out_path, audio_stream=0):
+    """The reel's audio alone: every clip's span of ``source`` through its plan, one after the other, as a 48-kHz
+    stereo WAV (no encoder priming to carry over). ``source`` and ``audio_stream`` may be lists, one per clip."""
+    sources, streams = _per_clip(source, len(spans)), _per_clip(audio_stream, len(spans))
+    inputs, graph = _reel_audio_graph(sources, spans, plans, streams, 0)
+    with atomic_path(out_path) as tmp:
+        _run([ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *inputs, '-filter_complex', graph, '-map', '[a]',
+              '-c:a', 'pcm_f32le', '-f', 'wav', tmp], out_path)
+    return out_path
+
+
+def join_reel(source, spans, plans, clips, out_path, audio_stream=0, audio_file=None):
     """Join the clips cut from ``source`` into a reel: the video by stream copy of the clips, the audio rendered
     once more from the source spans with the same plans and encoded once (joining the clips' AAC would keep each
     one's encoder priming, 21 ms of noise and drift at every join, or encode it a second time).
 
     ``source`` and ``audio_stream`` may be lists, one entry per clip (clips cut from several files: the two halves
-    of a match). The reel has audio when every clip has an audio plan.
+    of a match). The reel has audio when every clip has an audio plan. ``audio_file``: that audio, already rendered
+    by :func:`reel_audio` (e.g. while the clips were being encoded), then only encoded here.
     """
     if not clips:
         raise ValueError('no clips to join')
-    sources = list(source) if isinstance(source, (list, tuple)) else [source] * len(clips)
-    streams = list(audio_stream) if isinstance(audio_stream, (list, tuple)) else [audio_stream] * len(clips)
+    sources, streams = _per_clip(source, len(clips)), _per_clip(audio_stream, len(clips))
     with tempfile.NamedTemporaryFile('w', suffix='.txt') as listing, atomic_path(out_path) as tmp:
         for clip in clips:
             listing.write("file '{}'\n".format(osp.abspath(clip).replace("'", r"'\''")))
         listing.flush()
         cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', listing.name]
-        audio = all(plan is not None for plan in plans)
-        if audio:
-            graph = []
-            for i, (src, span, plan, stream) in enumerate(zip(sources, spans, plans, streams), 1):
-                cmd += _input(src, span)
-                extra = plan.chain(span.duration)
-                graph.append(_audio_chain(span, stream, i) + (',' + extra if extra else '') + f'[a{i}]')
-            graph.append(''.join(f'[a{i}]' for i in range(1, len(spans) + 1)) + f'concat=n={len(spans)}:v=0:a=1[a]')
-            cmd += ['-filter_complex', ';'.join(graph), '-map', '0:v:0', '-map', '[a]', *AUDIO_CODEC]
+        if audio_file is not None:
+            cmd += ['-i', str(audio_file), '-map', '0:v:0', '-map', '1:a:0', *AUDIO_CODEC]
+        elif all(plan is not None for plan in plans):
+            inputs, graph = _reel_audio_graph(sources, spans, plans, streams, 1)
+            cmd += [*inputs, '-filter_complex', graph, '-map', '0:v:0', '-map', '[a]', *AUDIO_CODEC]
         else:
             cmd += ['-map', '0:v:0']
         _run(cmd + ['-c:v', 'copy', '-movflags', '+faststart', tmp], out_path)
@@ -564,6 +586,6 @@ def reel_loudness(path):
     return _loudness_of(_run(cmd, f'the loudness of {path}'), path)
 
 
-__all__ = ['CutSource', 'StreamStarts', 'stream_starts', 'LoudnessTarget', 'AudioPlan', 'plan_audio', 'inspect_source', 'vertical_size',
-           'vertical_filter', 'cut_clip', 'cut_clips', 'plan_clips', 'join_reel', 'concat_clips', 'measure_loudness',
-           'reel_loudness', 'locate', 'poster_frame']
+__all__ = ['CutSource', 'StreamStarts', 'stream_starts', 'LoudnessTarget', 'AudioPlan', 'plan_audio',
+           'inspect_source', 'vertical_size', 'vertical_filter', 'cut_clip', 'cut_clips', 'plan_clips', 'join_reel',
+           'reel_audio', 'concat_clips', 'measure_loudness', 'reel_loudness', 'locate', 'poster_frame']
