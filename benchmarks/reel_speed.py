@@ -84,6 +84,8 @@ def tool_flags(extra):
     help_text = subprocess.run([sys.executable, os.path.join(REPO, 'tools', 'make_highlights.py'), '--help'],
                                capture_output=True, text=True, cwd=REPO).stdout
     flags = ['--vertical', 'follow' if 'follow' in help_text else 'crop']
+    if '--seed' in help_text:  # the same random weights, hence the same segments, every run
+        flags += ['--seed', '0']
     return flags + shlex.split(extra)
 
 
@@ -121,7 +123,7 @@ def components(video, duration, audio, out_dir, full_size):
     from highlight_plugin.decoding import EdgeSnapper, LoudnessEnvelope, ShotDetector
     from highlight_plugin.render import ActivityProfile, follow_track, window_fraction
     from highlight_plugin.render.cut import cut_clips, inspect_source, poster_frame, reel_loudness
-    from highlight_plugin.render.synthetic import read_small_frames
+    from highlight_plugin.features.decoder import read_tiny_frames
     info = probe(video)
     fps = inspect_source(video).fps
     cost = {}
@@ -134,7 +136,7 @@ def components(video, duration, audio, out_dir, full_size):
         [ffmpeg_exe(), '-v', 'error', '-nostdin', '-i', video, '-filter_complex', split, '-map', '[f]', '-f', 'null',
          '-', '-map', '[t]', '-f', 'null', '-'], check=True))
     cost['tiny frames (split branch of the feature decode)'] = max(t_split - t_one, 0.0)
-    frames, t_tiny = timed(lambda: np.concatenate(list(read_small_frames(video, fps))))
+    frames, t_tiny = timed(lambda: np.concatenate(list(read_tiny_frames(video, fps))))
     print(f'feature decode alone {t_one:.1f} s, with the 64x36 branch {t_split:.1f} s; the branch as a decode of '
           f'its own {t_tiny:.1f} s ({len(frames)} frames)')
     def feed(consumer, data, chunk):  # in chunks, as the decode delivers them

@@ -28,6 +28,9 @@ class HighlightResult:
             match time, the second half after the first).
         plot_segments: the segments on the curve's time axis where it is not the file's (football).
         info: extra JSON fields of the domain (query; classes and per-half class scores).
+        keep: per segment, a span ``(a, b)`` snapping may not move its edges into (football: the event and its
+            margins), or None.
+        shots: the shot changes of each file analysed; notes: remarks shown in the report and the JSON.
         files: output name -> path, None for outputs not asked for.
     """
     video: str
@@ -39,6 +42,9 @@ class HighlightResult:
     sources: Dict[str, bool] = field(default_factory=dict)
     plot_segments: Optional[List[dict]] = None
     info: dict = field(default_factory=dict)
+    keep: Optional[List[tuple]] = None  # per segment, (a, b): its edges may not be snapped into this span
+    shots: Dict[str, list] = field(default_factory=dict)  # file -> its shot changes (Transition), once analysed
+    notes: List[str] = field(default_factory=list)  # lines for the report and the JSON (e.g. no audio)
 
 
 def model_inputs(model):
@@ -77,13 +83,38 @@ def assemble_inputs(features, cfg, layout_clip_len):
     return modality(cfg['video']), modality(cfg['audio'])
 
 
-def extract_for_model(video, extractors, cfg, audio_languages=(), progress=None):
-    """Extract ``video``'s features for a model of ``inference_cfg`` ``cfg``: every extractor must make the recipe
-    the model was trained on (``cfg['recipe']``; a one-line ConfigError otherwise), and each drops its trailing
-    partial clip as its recipe says."""
-    from ..features import check_recipe, extract
+def check_extractors(extractors, cfg):
+    """Every extractor makes the recipe the model of ``inference_cfg`` ``cfg`` was trained on (a one-line
+    ConfigError otherwise)."""
+    from ..features import check_recipe
     for name, ex in extractors.items():
         check_recipe(cfg.get('recipe'), getattr(ex, 'provenance', None), f'extractor {name!r}')
+
+
+def expected_extraction_rows(videos, extractors) -> int:
+    """Rows the extractors will give for ``videos`` (an estimate from their durations, for the progress bar)."""
+    from ..features import expected_rows, probe
+    return sum(expected_rows(probe(str(v)).duration, ex.clip_len) for v in videos for ex in extractors.values())
+
+
+def no_progress():
+    """A progress bar that shows nothing (the stages of :func:`~.highlights.make_highlights`)."""
+    from ..engine.progress import StageProgress
+    return StageProgress(dict(extract=1.0, score=1.0, cut=1.0), enabled=False)
+
+
+def extract_for_model(video, extractors, cfg, audio_languages=(), progress=None, analysis=None, ahead=None):
+    """Extract ``video``'s features for a model of ``inference_cfg`` ``cfg``: every extractor must make the recipe
+    the model was trained on (``cfg['recipe']``; a one-line ConfigError otherwise), and each drops its trailing
+    partial clip as its recipe says. A video without an audio stream gets the audio features of silence (the models
+    were trained on films with silent stretches). ``analysis``: a :class:`~.analysis.ReelAnalysis` whose analyzers
+    ride on the same decode (shot changes, pauses, the follow profile); it keeps their results."""
+    from ..features import extract
+    check_extractors(extractors, cfg)
     drop = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in cfg.get('drop_partial', ()))]
-    return extract(str(video), extractors, audio_languages=audio_languages, drop_partial=drop,
-                   on_rows=progress or (lambda n: None))
+    result = extract(str(video), extractors, audio_languages=audio_languages, drop_partial=drop,
+                     on_rows=progress or (lambda n: None), silent_audio=True,
+                     analyzers=analysis.analyzers() if analysis is not None else None, ahead=ahead)
+    if analysis is not None:
+        analysis.add(video, result)
+    return result

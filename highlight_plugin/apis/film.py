@@ -9,7 +9,8 @@ from typing import Sequence
 from mmaction.registry import TASK_UTILS
 
 from ..engine.errors import ConfigError
-from .base import HighlightResult, assemble_inputs, extract_for_model, model_inputs
+from .base import (HighlightResult, assemble_inputs, check_extractors, expected_extraction_rows, extract_for_model,
+                   model_inputs, no_progress)
 from .inference import predict_saliency
 
 
@@ -19,7 +20,8 @@ def decoder_cfg(model, cfg):
 
 
 def score_video(video, model, extractors=None, decoder=None, features_dir=None, progress=None, layout=None,
-                query=None, text_encoder=None, audio_languages: Sequence[str] = ()) -> HighlightResult:
+                query=None, text_encoder=None, audio_languages: Sequence[str] = (), analysis=None,
+                ahead=None) -> HighlightResult:
     """Saliency of every clip of ``video`` and the decoder's segments (``start``, ``end``, ``score``; best first).
 
     Args:
@@ -29,11 +31,15 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
             (file stem = video id, e.g. Hotstar ``clip_features/<vid>.npz``); no extraction then.
         layout (str | None): the feature layout the model was trained on (default: ``inference_cfg.layout``).
         query (str | None): a text query for query-conditioned models; needs ``text_encoder``.
+        progress: a :class:`~highlight_plugin.engine.progress.StageProgress` with 'extract' and 'score' stages.
+        analysis: a :class:`~.analysis.ReelAnalysis` fed by the extraction (shot changes, pauses, ...).
+        ahead: the video's decode, started while the networks were built (:func:`~.highlights.decode_ahead`).
     """
     from ..features import get_layout, probe
     from ..features.precomputed import read_layout_features
 
     cfg = model_inputs(model)
+    progress = progress or no_progress()
     decoder = decoder or TASK_UTILS.build(decoder_cfg(model, cfg['decoder']))
     layout = get_layout(layout or cfg.get('layout', 'hotstar'))
     query_in = None
@@ -48,12 +54,16 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
     else:
         if not extractors:
             raise ConfigError('no feature extractors given: build them, or pass the features (--features DIR)')
-        result = extract_for_model(video, extractors, cfg, audio_languages or layout.audio_languages, progress)
+        check_extractors(extractors, cfg)
+        with progress.stage('extract', total=expected_extraction_rows([video], extractors)) as update:
+            result = extract_for_model(video, extractors, cfg, audio_languages or layout.audio_languages, update,
+                                       analysis, ahead)
         features, info = result.features, result.info
-    video_in, audio_in = assemble_inputs(features, cfg, layout.clip_len)
-    scores = predict_saliency(model, video_in, audio_in, query_in, clip_len=cfg['clip_len'],
-                              window=cfg.get('window'), stride=cfg.get('stride'))
-    duration = float(info.duration or len(scores) * cfg['clip_len'])
-    return HighlightResult(str(video), duration, cfg['clip_len'], scores,
-                           decoder(scores, cfg['clip_len'], duration=duration),
+    with progress.stage('score'):
+        video_in, audio_in = assemble_inputs(features, cfg, layout.clip_len)
+        scores = predict_saliency(model, video_in, audio_in, query_in, clip_len=cfg['clip_len'],
+                                  window=cfg.get('window'), stride=cfg.get('stride'))
+        duration = float(info.duration or len(scores) * cfg['clip_len'])
+        segments = decoder(scores, cfg['clip_len'], duration=duration)
+    return HighlightResult(str(video), duration, cfg['clip_len'], scores, segments,
                            sources={str(video): bool(info.audio)}, info=dict(query=query))

@@ -22,7 +22,8 @@ from ..datasets.soccernet import half_feature_path
 from ..datasets.soccernet_labels import resolve_classes
 from ..datasets.soccernet_video_ini import FILE_NAME as VIDEO_INI, half_timing
 from ..engine.errors import ConfigError, DataError
-from .base import HighlightResult, assemble_inputs, extract_for_model, model_inputs
+from .base import (HighlightResult, assemble_inputs, check_extractors, expected_extraction_rows, extract_for_model,
+                   model_inputs, no_progress)
 
 ORDINALS = {1: '1st', 2: '2nd', 3: '3rd'}
 
@@ -153,7 +154,7 @@ def decoder_cfg(model, cfg):
     return cfg
 
 
-def _half_rows_from_video(halves, model, extractors, setup, progress):
+def _half_rows_from_video(halves, model, extractors, setup, progress, analysis=None, ahead=None):
     """Feature rows of each half, from one extraction per file (both halves of a one-file match share it)."""
     from ..features import get_layout
     if not extractors:
@@ -162,8 +163,13 @@ def _half_rows_from_video(halves, model, extractors, setup, progress):
     layout = get_layout(cfg.get('layout', 'soccernet'))
     cfg['clip_len'] = 1.0 / setup['fps']
     rows = {}
-    for source in dict.fromkeys(h.source for h in halves):
-        result = extract_for_model(source, extractors, cfg, layout.audio_languages, progress)
+    files = list(dict.fromkeys(h.source for h in halves))
+    check_extractors(extractors, cfg)
+    with progress.stage('extract', total=expected_extraction_rows(files, extractors)) as update:
+        results = {source: extract_for_model(source, extractors, cfg, layout.audio_languages, update, analysis,
+                                             ahead) for source in files}
+    for source in files:
+        result = results[source]
         video, audio = assemble_inputs(result.features, cfg, layout.clip_len)
         for h in halves:
             if h.source == source:
@@ -195,7 +201,7 @@ def _half_rows_from_features(halves, features_dir, setup, cfg):
 
 
 def score_match(video, model, extractors=None, decoder=None, features_dir=None, progress=None, second_half=None,
-                second_half_start=None, half=None, video_ini=None) -> HighlightResult:
+                second_half_start=None, half=None, video_ini=None, analysis=None, ahead=None) -> HighlightResult:
     """Spot the events of a match and make them highlight segments, best first.
 
     Args:
@@ -204,6 +210,12 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
         features_dir (str | None): read each half's features from ``{half}_<feature file>`` there instead (the
             file names of the model's dataset config, e.g. ``1_ResNET_TF2_PCA512.npy``); the videos are only cut.
         decoder: a :class:`SoccerHighlightDecoder` (default: ``inference_cfg.decoder`` over the model's classes).
+        progress: a :class:`~highlight_plugin.engine.progress.StageProgress` with 'extract' and 'score' stages.
+        analysis: a :class:`~.analysis.ReelAnalysis` fed by the extraction (shot changes, pauses, ...).
+        ahead: the first file's decode, started while the networks were built (:func:`~.highlights.decode_ahead`).
+
+    The result's ``keep`` holds, per segment, the span its edges may not cut into when snapped: the event with the
+    class's pre/post margins, within the segment (a goal is never snapped out of its clip).
 
     Segment schema (every key always present, except ``source``)::
 
@@ -221,10 +233,17 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
             length disagrees with the half (see :mod:`~highlight_plugin.features.precomputed`).
     """
     setup = spotting_setup(model)
+    progress = progress or no_progress()
     decoder = decoder or TASK_UTILS.build(decoder_cfg(model, model_inputs(model)['decoder']))
     halves = plan_match(video, second_half, second_half_start, half, video_ini)
     rows = (_half_rows_from_features(halves, features_dir, setup, model_inputs(model)) if features_dir else
-            _half_rows_from_video(halves, model, extractors, setup, progress))
+            _half_rows_from_video(halves, model, extractors, setup, progress, analysis, ahead))
+    with progress.stage('score'):
+        return _spot(halves, rows, model, setup, decoder)
+
+
+def _spot(halves, rows, model, setup, decoder) -> HighlightResult:
+    """Score each half and decode the match's events (see :func:`score_match`)."""
     scores, device = [], next(model.parameters()).device
     for h in halves:
         where, inputs = rows[h]
@@ -254,9 +273,14 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
         plot_segments.append(dict(out, start=seg['start'], end=seg['end'], event=seg['event']))
     order = sorted(range(len(segments)), key=lambda j: -segments[j]['score'])  # stable: ties in match order
     curve = np.concatenate([decoder.curve(s)[:int(np.ceil(c / decoder.dt))] for s, c in zip(scores, covered)])
+    keep = []
+    for j in order:
+        seg = segments[j]
+        pre, post = decoder.margins(seg['class'])
+        keep.append((max(seg['start'], seg['event'] - pre), min(seg['end'], seg['event'] + post)))
     return HighlightResult(
         halves[0].source, float(offsets[-1]), decoder.dt, curve, [segments[j] for j in order],
-        sources={h.source: h.has_audio for h in halves}, plot_segments=[plot_segments[j] for j in order],
+        sources={h.source: h.has_audio for h in halves}, plot_segments=[plot_segments[j] for j in order], keep=keep,
         info=dict(classes=list(decoder.classes), halves=[
             dict(half=h.number, source=h.source, start=h.start, duration=h.duration,
                  scores=np.round(s.astype(np.float64), 4).tolist()) for h, s in zip(halves, scores)]))

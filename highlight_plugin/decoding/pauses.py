@@ -18,10 +18,13 @@ class LoudnessEnvelope:
     Args:
         sample_rate (int): of the samples pushed.
         hop (float): seconds per envelope value.
+        start (float): the time of the first sample on the caller's clock (a video's audio can start a few tens of
+            milliseconds before or after its first frame, the reel's time 0); every time given or returned is on
+            that clock.
     """
 
-    def __init__(self, sample_rate=32000, hop=0.01):
-        self.sample_rate, self.hop = int(sample_rate), float(hop)
+    def __init__(self, sample_rate=32000, hop=0.01, start=0.0):
+        self.sample_rate, self.hop, self.start = int(sample_rate), float(hop), float(start)
         self.hop_samples = max(1, int(round(hop * sample_rate)))
         self._rest = np.zeros(0, np.float32)
         self._power = []  # arrays of per-hop mean power (linear)
@@ -90,7 +93,7 @@ class LoudnessEnvelope:
             return None
         a, b = np.clip(centres - half, 0, n), np.clip(centres + half, 0, n)
         level = _db((self._cum[b] - self._cum[a]) / np.maximum(b - a, 1))
-        times = centres * self.hop
+        times = centres * self.hop + self.start
         quiet = np.flatnonzero(level <= level.min() + tie_db)
         runs = np.split(quiet, np.flatnonzero(np.diff(quiet) > 1) + 1)
         run = min(runs, key=lambda r: np.abs(times[r] - t).min())
@@ -100,7 +103,7 @@ class LoudnessEnvelope:
         return float(times[pick])
 
     def _index(self, t):
-        return int(np.floor(t / self.hop + 0.5))
+        return int(np.floor((t - self.start) / self.hop + 0.5))
 
 
 def _db(power):

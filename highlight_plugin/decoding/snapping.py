@@ -16,6 +16,8 @@ Rules, for each segment in time order (``tolerance`` 0 turns everything off):
    ``[0, duration]`` and clear of its neighbours (a segment starts no earlier than the previous one ends, as snapped,
    and ends no later than the next one starts); when no pair fits the lengths, the one closest to fitting.
 5. Edges land on the frame grid (``fps``).
+6. **Spans to keep.** A segment given a ``keep`` span ``(a, b)`` never starts after ``a`` nor ends before ``b``
+   (football: the event and the decoder's margins around it; its edges only move outwards).
 
 Each segment gains ``snap = dict(start=..., end=...)``: 'cut' (any shot change), 'pause', 'guard' or None.
 """
@@ -55,11 +57,14 @@ class EdgeSnapper:
         self.tolerance, self.guard, self.min_len, self.max_len = float(tolerance), float(guard), min_len, max_len
         self.min_drop, self.window, self.fps = min_drop, window, fps
 
-    def __call__(self, segments: Sequence[dict], transitions=(), envelope=None, duration: Optional[float] = None):
-        """Snapped copies of ``segments`` (same order; each with ``snap``)."""
+    def __call__(self, segments: Sequence[dict], transitions=(), envelope=None, duration: Optional[float] = None,
+                 keep: Optional[Sequence] = None):
+        """Snapped copies of ``segments`` (same order; each with ``snap``); ``keep``: per segment a span ``(a, b)``
+        it must still hold, or None (rule 6)."""
         segments = [dict(s) for s in segments]
         if self.tolerance == 0 or not segments:
             return segments
+        keep = list(keep) if keep is not None else [None] * len(segments)
         spans = _spans(transitions)
         starts, ends = spans[:, 1], spans[:, 0]  # where new shots begin / old ones end
         duration = math.inf if duration is None else float(duration)
@@ -69,11 +74,12 @@ class EdgeSnapper:
             seg = segments[i]
             next_start = segments[order[k + 1]]['start'] if k + 1 < len(order) else duration
             lo, hi = prev_end, min(next_start, duration)
-            s_cands = self._candidates(seg['start'], starts, envelope, lo, hi, 'last')
-            e_cands = self._candidates(seg['end'], ends, envelope, lo, hi, 'first')
+            a, b = keep[i] if keep[i] is not None else (math.inf, -math.inf)
+            s_cands = self._candidates(seg['start'], starts, envelope, lo, min(hi, a), 'last')
+            e_cands = self._candidates(seg['end'], ends, envelope, max(lo, b), hi, 'first')
             s, s_kind, e, e_kind = self._choose(seg, s_cands, e_cands)
-            s, s_kind = self._guard_start(s, s_kind, e, spans)
-            e, e_kind = self._guard_end(s, e, e_kind, spans)
+            s, s_kind = self._guard_start(s, s_kind, e, spans, latest=a)
+            e, e_kind = self._guard_end(s, e, e_kind, spans, earliest=b)
             seg['start'], seg['end'] = round(s, 3), round(e, 3)
             seg['snap'] = dict(start=s_kind, end=e_kind)
             prev_end = seg['end']
@@ -119,22 +125,23 @@ class EdgeSnapper:
                     best, best_key = (s, s_kind, e, e_kind), key
         return best
 
-    def _guard_start(self, s, kind, e, spans):
-        """A start in the last ``guard`` seconds before a shot change moves to the new shot."""
+    def _guard_start(self, s, kind, e, spans, latest=math.inf):
+        """A start in the last ``guard`` seconds before a shot change moves to the new shot (not after ``latest``)."""
         if kind == 'cut' or self.guard <= 0:
             return s, kind
         for begin, end in spans:  # (old shot ends, new shot begins) of each transition
-            if s < begin + 1e-9 and begin - s <= self.guard + 1e-9 and end < e:
+            if s < begin + 1e-9 and begin - s <= self.guard + 1e-9 and end < e and end <= latest + 1e-9:
                 if self._length_miss(e - end) <= self._length_miss(e - s):
                     return end, 'guard'
         return s, kind
 
-    def _guard_end(self, s, e, kind, spans):
-        """An end in the first ``guard`` seconds after a shot change moves back to the old shot."""
+    def _guard_end(self, s, e, kind, spans, earliest=-math.inf):
+        """An end in the first ``guard`` seconds after a shot change moves back to the old shot (not before
+        ``earliest``)."""
         if kind == 'cut' or self.guard <= 0:
             return e, kind
         for begin, end in spans:
-            if e > end - 1e-9 and e - end <= self.guard + 1e-9 and begin > s:
+            if e > end - 1e-9 and e - end <= self.guard + 1e-9 and begin > s and begin >= earliest - 1e-9:
                 if self._length_miss(begin - s) <= self._length_miss(e - s):
                     return begin, 'guard'
         return e, kind

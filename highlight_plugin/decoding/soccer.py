@@ -105,8 +105,8 @@ class SoccerHighlightDecoder:
         duration = scores.shape[0] * self.dt if duration is None else float(duration)
         probs = self._suppressed(scores)
         segments = []
-        for name, cfg in self.cfgs.items():
-            spans = self._spans(probs[:, self.classes.index(name)], cfg, duration)
+        for name in self.cfgs:
+            spans = self._spans(probs[:, self.classes.index(name)], name, duration)
             segments += [dict(start=s, end=e, score=p, event=t, **{'class': name}) for s, e, p, t in spans]
         return segments
 
@@ -124,13 +124,21 @@ class SoccerHighlightDecoder:
         cols = [self.classes.index(name) for name in self.cfgs]
         return probs[:, cols].max(axis=1) if cols else np.zeros(len(probs))
 
-    def _spans(self, p, cfg, duration):
-        radius = int(round(cfg['mpd'] / self.dt))
-        local_max = maximum_filter1d(p, size=2 * radius + 1, mode='nearest') if p.size else p
-        peaks = np.flatnonzero((p >= cfg['thresh']) & (p == local_max))
+    def margins(self, name):
+        """``(pre, post)``: seconds a segment of class ``name`` holds before and after its event (shrunk to
+        ``max_len`` keeping their ratio)."""
+        cfg = self.cfgs[name]
         pre, post, max_len = cfg['pre'], cfg['post'], cfg['max_len']
         if pre + post > max_len:  # shrink around the event, keeping the pre:post ratio
             pre, post = max_len * pre / (pre + post), max_len * post / (pre + post)
+        return pre, post
+
+    def _spans(self, p, name, duration):
+        cfg = self.cfgs[name]
+        radius = int(round(cfg['mpd'] / self.dt))
+        local_max = maximum_filter1d(p, size=2 * radius + 1, mode='nearest') if p.size else p
+        peaks = np.flatnonzero((p >= cfg['thresh']) & (p == local_max))
+        pre, post = self.margins(name)
         spans = [[max(0.0, t * self.dt - pre), min(duration, t * self.dt + post), float(p[t]), t * self.dt]
                  for t in peaks]
 
@@ -142,7 +150,7 @@ class SoccerHighlightDecoder:
         for span in sorted(kept):
             last = merged[-1] if merged else None
             if (last is not None and span[0] - last[1] <= cfg['merge_gap']
-                    and max(last[1], span[1]) - last[0] <= max_len):
+                    and max(last[1], span[1]) - last[0] <= cfg['max_len']):
                 if span[2] > last[2]:  # the best member names the event
                     last[2], last[3] = span[2], span[3]
                 last[1] = max(last[1], span[1])

@@ -34,6 +34,19 @@ def _env_from_mpi() -> None:
     os.environ.setdefault('MASTER_PORT', '29500')
 
 
+def launcher_shard(launcher: str):
+    """``(rank, world size)`` of this process under ``launcher`` without a process group (work split by rank:
+    ``extract_features``, ``make_highlights``): 'none' -> (0, 1); 'pytorch' reads torchrun's ``RANK`` /
+    ``WORLD_SIZE``; 'slurm' srun's ``SLURM_PROCID`` / ``SLURM_NTASKS`` (``tools/slurm_run.sh``)."""
+    if launcher == 'none':
+        return 0, 1
+    if launcher == 'pytorch':
+        return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+    if launcher == 'slurm':
+        return int(os.environ.get('SLURM_PROCID', 0)), int(os.environ.get('SLURM_NTASKS', 1))
+    raise ValueError(f'unknown launcher {launcher!r}')
+
+
 def init_cpu_dist(launcher: str, timeout: int = 1800, **_ignored) -> None:
     """Create a gloo process group for ``launcher`` ('pytorch', 'slurm' or 'mpi').
 

@@ -1,5 +1,5 @@
 """Atomic file writes (a reader, or a rerun that skips finished work, never sees a half-written file) and the
-one JSON-lines reader. Standard library only (the standalone evaluator imports it without torch).
+one JSON-lines reader and appender. Standard library only (the standalone evaluator imports it without torch).
 
 Everything is written to a temporary name in the destination's folder and renamed over it when complete; on an
 error the temporary file is removed and the destination keeps its previous content.
@@ -33,6 +33,16 @@ def read_jsonl(path: str, skip_blank: bool = True) -> List[Tuple[int, dict]]:
                 raise DataError(f'{path}:{lineno}: expected a JSON object')
             records.append((lineno, record))
     return records
+
+
+def append_jsonl(path: str, record: dict) -> None:
+    """Append ``record`` as one line with a single ``O_APPEND`` write (safe across processes sharing the file)."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (json.dumps(record) + '\n').encode())
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:

@@ -14,6 +14,13 @@ outputs in turn, chunk by chunk of the same media duration (as the feature pipel
 without deadlock: ffmpeg runs at most a few chunks ahead of the slowest reader. A branch
 gives exactly the frames a separate ffmpeg run of its chain would give (same decoder, same
 timestamps, same filters).
+
+A chain may come with a numpy post-step applied to each chunk of its branch (SoccerNet's OpenCV area resize,
+which no ffmpeg scaler reproduces): the chain function then returns ``(filters, (height, width), post)``.
+
+The 'tiny' sampling is the reel analysis' stream (shot changes, the 9:16 follow profile): every frame at the
+source's rate, squashed to ``size`` x ``size * 9 / 16`` pixels by area averaging (a point-sampling scaler such as
+``fast_bilinear`` misses cuts between similar pictures).
 """
 import os
 import queue
@@ -26,13 +33,15 @@ import numpy as np
 from highlight_plugin.engine.errors import ConfigError, DataError
 from .media import FRAME_SAMPLINGS, MediaInfo, centre_filter, ffmpeg_exe, probe, register_frame_sampling
 
-# sampling name -> chain(spec, info) -> (ffmpeg filter chain, (height, width) of its frames)
-FRAME_FILTERS: Dict[str, Callable[..., Tuple[str, Tuple[int, int]]]] = {}
+# sampling name -> chain(spec, info) -> (ffmpeg filter chain, (height, width) of its frames[, post-step])
+FRAME_FILTERS: Dict[str, Callable[..., tuple]] = {}
+MAX_CHUNK_BYTES = 64 << 20  # decoded frames of one branch held per chunk (a full-size branch gets shorter chunks)
 
 
 def register_frame_filter(sampling: str):
     """Decorator: the ffmpeg filter chain of ``FrameSpec(sampling=sampling)`` frames, as
-    ``chain(spec, info) -> (filters, (height, width))``. The sampling also gets an ffmpeg
+    ``chain(spec, info) -> (filters, (height, width)[, post])`` (``post``: a numpy step applied to each chunk of
+    ``(n, height, width, 3)`` frames, returning the spec's frames). The sampling also gets an ffmpeg
     reader (one output of :func:`decode_frames`) unless one is registered already."""
     def register(chain):
         FRAME_FILTERS[sampling] = chain
@@ -43,11 +52,19 @@ def register_frame_filter(sampling: str):
     return register
 
 
-def frame_filter(spec, info: MediaInfo) -> Tuple[str, Tuple[int, int]]:
+def frame_filter(spec, info: MediaInfo) -> Tuple[str, Tuple[int, int], Optional[Callable]]:
+    """``(filters, (height, width) of the decoded frames, post-step or None)`` of ``spec``."""
     if spec.sampling not in FRAME_FILTERS:
         raise ConfigError(f'frame sampling {spec.sampling!r} has no ffmpeg filter chain '
                           f'(known: {", ".join(sorted(FRAME_FILTERS))})')
-    return FRAME_FILTERS[spec.sampling](spec, info)
+    chain = FRAME_FILTERS[spec.sampling](spec, info)
+    return (chain[0], chain[1], chain[2] if len(chain) > 2 else None)
+
+
+def frame_bytes(spec, info: MediaInfo) -> int:
+    """Bytes of one decoded frame of ``spec``'s branch (before its post-step)."""
+    height, width = frame_filter(spec, info)[1]
+    return int(height) * int(width) * 3
 
 
 class _Output:
@@ -97,17 +114,17 @@ class FrameDecoder:
     its end or one raised) stops ffmpeg.
     """
 
-    def __init__(self, path: str, chains: Sequence[Tuple[str, Tuple[int, int]]], chunks: Sequence[int],
-                 threads: int = 0):
+    def __init__(self, path: str, chains: Sequence[tuple], chunks: Sequence[int], threads: int = 0):
         n = len(chains)
         graph = [f'[0:v:0]split={n}' + ''.join(f'[s{i}]' for i in range(n))] if n > 1 else []
-        for i, (chain, _) in enumerate(chains):
+        for i, (chain, *_) in enumerate(chains):
             graph.append(f'[{"s%d" % i if n > 1 else "0:v:0"}]{chain}[o{i}]')
         pipes = [os.pipe() for _ in range(n)]
         cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'error', '-threads', str(threads), '-i', str(path),
                '-filter_complex', ';'.join(graph)]
         for i, (_, w) in enumerate(pipes):
-            cmd += ['-map', f'[o{i}]', '-f', 'rawvideo', '-pix_fmt', 'rgb24', f'pipe:{w}']
+            # passthrough: every frame the chain gives, as it gives it (a 'select' leaves gaps a CFR output would fill)
+            cmd += ['-map', f'[o{i}]', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', f'pipe:{w}']
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE, pass_fds=[w for _, w in pipes])
@@ -118,7 +135,7 @@ class FrameDecoder:
         self.stderr = b''
         self._err = threading.Thread(target=self._drain_stderr, daemon=True)
         self._err.start()
-        self.outputs = [_Output(r, shape, chunk) for (r, _), (_, shape), chunk in zip(pipes, chains, chunks)]
+        self.outputs = [_Output(r, chain[1], chunk) for (r, _), chain, chunk in zip(pipes, chains, chunks)]
         self._ended = set()
         self._closed = False
 
@@ -166,14 +183,15 @@ class FrameDecoder:
 class _Frames:
     """Iterator over one output, with ``close()`` (stops the shared decoder) as the pipeline expects."""
 
-    def __init__(self, decoder: FrameDecoder, i: int):
-        self.decoder, self.it = decoder, decoder.frames(i)
+    def __init__(self, decoder: FrameDecoder, i: int, post: Optional[Callable] = None):
+        self.decoder, self.it, self.post = decoder, decoder.frames(i), post
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        return next(self.it)
+        frames = next(self.it)
+        return frames if self.post is None else self.post(frames)
 
     def close(self):
         self.decoder.close()
@@ -186,8 +204,37 @@ def decode_frames(path: str, specs: Sequence, chunks: Sequence[int], threads: in
     info = info or probe(path)
     if not info.has_video:
         raise DataError(f'{path}: no video stream')
-    decoder = FrameDecoder(path, [frame_filter(s, info) for s in specs], chunks, threads)
-    return [_Frames(decoder, i) for i in range(len(specs))]
+    chains = [frame_filter(s, info) for s in specs]
+    decoder = FrameDecoder(path, chains, chunks, threads)
+    return [_Frames(decoder, i, chain[2]) for i, chain in enumerate(chains)]
+
+
+def tiny_height(size: int) -> int:
+    """Height of a 'tiny' frame ``size`` pixels wide (16:9, even)."""
+    return max(2, int(round(size * 9 / 16 / 2)) * 2)
+
+
+@register_frame_filter('tiny')
+def _tiny_chain(spec, info):
+    """Every frame at ``spec.fps`` (the source's rate), squashed to ``size`` x ``tiny_height(size)`` by area
+    averaging, on the time axis of the first frame (frame ``i`` at ``i / fps`` s)."""
+    w, h = int(spec.size), tiny_height(spec.size)
+    return f'setpts=PTS-STARTPTS,fps=fps={float(spec.fps)!r},scale={w}:{h}:flags=area,format=rgb24', (h, w)
+
+
+def source_fps(info: MediaInfo, default: float = 25.0) -> float:
+    """The frame rate the 'tiny' branch samples at: the source's average rate (``default`` when not reported)."""
+    return float(info.fps) if info.fps and info.fps > 0 else default
+
+
+def read_tiny_frames(path: str, fps: Optional[float] = None, size: int = 64, chunk: int = 256,
+                     info: Optional[MediaInfo] = None) -> Iterator[np.ndarray]:
+    """Chunks ``(n, h, size, 3)`` uint8 of the 'tiny' stream of ``path`` at ``fps`` (default: the source's) alone;
+    in ``make_highlights`` the same frames come from a branch of the feature decode."""
+    from .base import FrameSpec
+    info = info or probe(path)
+    spec = FrameSpec(fps or source_fps(info), size, crop=False, sampling='tiny')
+    return decode_frames(path, [spec], [chunk], 0, info)[0]
 
 
 @register_frame_filter('centre')

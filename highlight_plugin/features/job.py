@@ -7,8 +7,6 @@ appended to ``DIR/extracted.jsonl`` with its duration, rows per feature and the 
 stream used. With ``world_size > 1`` process ``rank`` takes videos ``rank::world_size``
 of the sorted list, so no video is done twice.
 """
-import json
-import os
 import time
 import traceback
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from highlight_plugin.engine.errors import ConfigError, DataError, HighlightError
-from highlight_plugin.engine.fileio import read_jsonl
+from highlight_plugin.engine.fileio import append_jsonl, read_jsonl
 from .base import BaseExtractor
 from .layouts import Layout, save_array
 from .media import probe
@@ -65,12 +63,7 @@ def collect_videos(inputs: Iterable[str]) -> List[Tuple[Path, Path]]:
 
 def _append_jsonl(path: Path, record: dict):
     """Append one line with a single O_APPEND write (safe across processes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        os.write(fd, (json.dumps(record) + '\n').encode())
-    finally:
-        os.close(fd)
+    append_jsonl(str(path), record)
 
 
 def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: Layout,

@@ -10,6 +10,8 @@ frame index) with the same output contract. A recipe names its frame sampling
 (``FrameSpec.sampling``) and its audio reading (``AudioSpec.method``); :func:`frame_reader`
 and :func:`audio_reader` return the registered readers.
 """
+import dataclasses
+import os
 import queue
 import re
 import subprocess
@@ -59,6 +61,8 @@ class MediaInfo:
 
 
 _DURATION = re.compile(r'Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)')
+_START = re.compile(r'Duration:[^\n]*?, start: (-?\d+(?:\.\d+)?)')
+_MATROSKA = re.compile(r'^Input #0, matroska', re.MULTILINE)
 _STREAM = re.compile(r'Stream #\d+:\d+(?:\[\w+\])?(?:\((\w+)\))?: (Video|Audio|Subtitle|Data)(.*)')
 _SIZE = re.compile(r', (\d{2,5})x(\d{2,5})[ ,]')
 _TBN = re.compile(r', (\d+(?:\.\d+)?)(k?) tbn')
@@ -72,12 +76,33 @@ _LAYOUTS = {'mono': 1, 'stereo': 2, '2.1': 3, '3.0': 3, '3.0(back)': 3, '4.0': 4
 _ROTATION = re.compile(r'display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees', re.IGNORECASE)
 
 
+_PROBED: Dict[tuple, 'MediaInfo'] = {}  # (path, size, mtime) -> MediaInfo: a reel's steps each ask about its file
+
+
 def probe(path: str) -> MediaInfo:
-    """Read duration and streams of ``path`` from ``ffmpeg -i`` (no ffprobe is bundled).
+    """Read duration and streams of ``path`` from ``ffmpeg -i`` (no ffprobe is bundled); remembered while the file
+    is unchanged (size and modification time).
 
     Raises:
         DataError: the file is missing or ffmpeg cannot parse it.
     """
+    try:
+        st = os.stat(path)
+        key = (os.path.abspath(str(path)), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key in _PROBED:
+        info = _PROBED[key]
+        return dataclasses.replace(info, audio=[dataclasses.replace(a) for a in info.audio])
+    info = _probe(path)
+    if key is not None:
+        if len(_PROBED) > 256:
+            _PROBED.clear()
+        _PROBED[key] = dataclasses.replace(info, audio=[dataclasses.replace(a) for a in info.audio])
+    return info
+
+
+def _probe(path: str) -> MediaInfo:
     proc = subprocess.run([ffmpeg_exe(), '-hide_banner', '-nostdin', '-i', str(path)],
                           capture_output=True, text=True, errors='replace')
     text = proc.stderr
@@ -86,6 +111,11 @@ def probe(path: str) -> MediaInfo:
     if m:
         h, mi, s = m.groups()
         duration = int(h) * 3600 + int(mi) * 60 + float(s)
+        start = _START.search(text)
+        # Matroska's Duration is the end of its timeline, not a length: a file whose timestamps start late (a
+        # recorded broadcast remuxed with its clock) lasts Duration - start (other demuxers report the length)
+        if start and _MATROSKA.search(text) and 'Estimating duration from bitrate' not in text:
+            duration = max(duration - max(float(start.group(1)), 0.0), 0.0)
     info = MediaInfo(str(path), duration, has_video=False)
     streams = list(_STREAM.finditer(text))
     for i, m in enumerate(streams):
@@ -401,6 +431,26 @@ def register_audio_method(method: str):
 @register_audio_method('ffmpeg')
 def _ffmpeg_audio(path, spec, stream, chunk_seconds, start=0.0):
     return read_audio(path, spec.sample_rate, stream, chunk_seconds=chunk_seconds, start=start)
+
+
+# How many samples each audio reading gives for ``duration`` seconds of silence (a video without an audio stream is
+# read as the silence the reading would give on a silent track): ``count(duration, spec) -> samples``.
+AUDIO_SILENCE: Dict[str, Callable[[float, object], int]] = {}
+
+
+def silence_samples(method: str, duration: float, spec) -> int:
+    """Samples of ``spec`` (an :class:`~.base.AudioSpec`) that reading ``duration`` s of a silent track gives; by
+    default ``round(duration * sample_rate)`` (ffmpeg's ``-ar`` and librosa's resampling of a whole track)."""
+    rule = AUDIO_SILENCE.get(method)
+    return int(rule(duration, spec)) if rule else int(round(float(duration) * spec.sample_rate))
+
+
+def read_silence(duration: float, spec, chunk_seconds: float = 60.0) -> Iterator[np.ndarray]:
+    """Zeros in chunks, as many as :func:`silence_samples` says: the audio of a video that has none."""
+    total = silence_samples(spec.method, duration, spec)
+    chunk = max(1, int(chunk_seconds * spec.sample_rate))
+    for i in range(0, total, chunk):
+        yield np.zeros(min(chunk, total - i), np.float32)
 
 
 def audio_reader(method: str = 'ffmpeg') -> Callable[..., Iterator[np.ndarray]]:

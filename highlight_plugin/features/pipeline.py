@@ -6,7 +6,12 @@ the rows whose clip centre lies inside the media: the last, partial row is kept 
 repeated / audio zero-padded) when more than half of it exists, unless ``drop_partial``
 (Hotstar's PANNs recipe drops the trailing remainder). Memory is bounded by one chunk of
 decoded frames or samples per stream (plus two prefetched), whatever the video length.
+
+Analyzers (:mod:`.analyzer`) tap the same pass: a frame analyzer gets a branch of the one decode, an audio
+analyzer the chunks an extractor reads. A video without an audio stream can be read as silence
+(``silent_audio``): each audio reading then gives the zeros it would give on a silent track of the video's length.
 """
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Mapping, Optional, Sequence
@@ -15,8 +20,8 @@ import numpy as np
 
 from highlight_plugin.engine.errors import DataError
 from .base import AudioSpec, BaseExtractor, FrameSpec
-from .decoder import FRAME_FILTERS, decode_frames
-from .media import AudioStream, MediaInfo, audio_reader, frame_reader, probe, select_audio_stream
+from .decoder import FRAME_FILTERS, MAX_CHUNK_BYTES, decode_frames, frame_bytes
+from .media import AudioStream, MediaInfo, audio_reader, frame_reader, probe, read_silence, select_audio_stream
 
 
 @dataclass
@@ -26,6 +31,8 @@ class VideoFeatures:
     info: MediaInfo
     audio_stream: Optional[AudioStream] = None
     rows: Dict[str, int] = field(default_factory=dict)
+    analysis: Dict[str, object] = field(default_factory=dict)  # analyzer name -> what its finish() returned
+    silent: bool = False  # the audio features were computed on silence (the video has no audio stream)
 
 
 class _RowBatcher:
@@ -83,7 +90,8 @@ def expected_rows(duration: Optional[float], clip_len: float) -> int:
 def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages: Sequence[str] = (),
             drop_partial: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0,
             on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None,
-            backend: str = 'ffmpeg') -> VideoFeatures:
+            backend: str = 'ffmpeg', analyzers: Optional[Mapping[str, object]] = None,
+            silent_audio: bool = False, ahead: Optional['DecodeAhead'] = None) -> VideoFeatures:
     """Features of one video.
 
     Args:
@@ -93,12 +101,18 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
             the first matching stream is used, else the default stream.
         drop_partial: names of the extractors whose trailing partial row is dropped.
         chunk_seconds: media seconds decoded per chunk (bounds memory: e.g. 512 frames of
-            224x224 for SlowFast's 16 fps, 16 frames for CLIP at one frame per 2 s).
+            224x224 for SlowFast's 16 fps, 16 frames for CLIP at one frame per 2 s; shorter when
+            a branch holds full-size frames).
         decode_threads: ffmpeg decoder threads (0: ffmpeg's choice).
         on_rows: progress callback, called with the number of rows just computed.
         info: the result of :func:`probe` when the caller has it already.
         backend: video decoder, 'ffmpeg' (one sequential pass, the faster) or 'decord'
             (see :func:`~highlight_plugin.features.media.read_frames_decord`).
+        analyzers: name -> :class:`~.analyzer.BaseAnalyzer`, fed from the same pass (audio analyzers are left
+            out when the video has no audio stream); their results are in ``analysis``.
+        silent_audio: a video without an audio stream gives audio features of silence (else a DataError).
+        ahead: a :class:`DecodeAhead` of this video, used when it opened exactly the streams asked for (then
+            closed in any case).
 
     Returns:
         VideoFeatures with ``features[name]`` of shape ``(T_name, dim)`` float32.
@@ -115,45 +129,50 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     for name, ex in extractors.items():
         groups[ex.spec].append(name)
     stream = select_audio_stream(info, audio_languages)
-    readers = {spec: frame_reader(backend, spec.sampling) if isinstance(spec, FrameSpec) else audio_reader(spec.method)
-               for spec in groups}
+    taps = defaultdict(list)  # spec -> analyzers
+    for name, analyzer in (analyzers or {}).items():
+        analyzer.prepare(info, list(groups))
+        if isinstance(analyzer.spec, AudioSpec) and stream is None:
+            continue  # nothing to analyse
+        if isinstance(analyzer.spec, FrameSpec) and not info.has_video:
+            raise DataError(f'{video}: no video stream (needed by the {name} analysis)')
+        taps[analyzer.spec].append(name)
+    silent = False
     for spec, names in groups.items():
         if isinstance(spec, FrameSpec) and not info.has_video:
             raise DataError(f'{video}: no video stream (needed by {", ".join(names)})')
         if isinstance(spec, AudioSpec) and stream is None:
-            raise DataError(f'{video}: no audio stream (needed by {", ".join(names)})')
-
-    # one decoder per distinct stream, all running at once and consumed in turn, chunk by
-    # chunk of the same media duration: every decoder works while the networks run
+            if not silent_audio:
+                raise DataError(f'{video}: no audio stream (needed by {", ".join(names)})')
+            if not info.duration:
+                raise DataError(f'{video}: no audio stream, and ffmpeg cannot tell the length of the silence')
+            silent = True
+    specs = list(dict.fromkeys([*groups, *taps]))
     batchers = {n: _RowBatcher(ex, n in drop_partial, on_rows) for n, ex in extractors.items()}
     sources = {}
-    chunks = {spec: max(1, int(round(chunk_seconds * spec.fps))) for spec in groups if isinstance(spec, FrameSpec)}
-    # frame samplings written as ffmpeg filter chains share one decode (decoder.py)
-    shared = [s for s in chunks if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
     try:
-        if shared:
-            sources.update(zip(shared, decode_frames(video, shared, [chunks[s] for s in shared], decode_threads,
-                                                     info)))
-        for spec, names in groups.items():
-            if spec in sources:
-                continue
-            if isinstance(spec, FrameSpec):
-                sources[spec] = readers[spec](video, spec, chunks[spec], decode_threads, info)
-            else:
-                sources[spec] = readers[spec](video, spec, stream, chunk_seconds)
+        opened = ahead.adopt(video, specs, stream) if ahead is not None else None
+        sources = opened if opened is not None else open_streams(video, specs, info, stream, chunk_seconds,
+                                                                 decode_threads, backend)
         while sources:
             for spec in list(sources):
                 units = next(sources[spec], None)
                 if units is None:
                     del sources[spec]
                     continue
-                for n in groups[spec]:
+                for n in groups.get(spec, ()):
                     batchers[n].push(units)
+                for n in taps.get(spec, ()):
+                    analyzers[n].push(units)
     except DataError as e:
         raise DataError(str(e) if str(e).startswith(f'{video}:') else f'{video}: {e}') from e
     finally:
+        if ahead is not None:
+            ahead.close()
         for source in sources.values():
-            source.close()  # stops its ffmpeg
+            close = getattr(source, 'close', None)
+            if close is not None:
+                close()  # stops its ffmpeg
     features = {}
     for n, b in batchers.items():
         features[n] = b.finish()
@@ -169,5 +188,75 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
             features[n] = ex.finish_rows(features[n], min(video_rows) if video_rows else None)
         except DataError as e:
             raise DataError(f'{video}: {n}: {e}') from e
-    return VideoFeatures(features, info, stream if any(
-        isinstance(s, AudioSpec) for s in groups) else None, {n: len(f) for n, f in features.items()})
+    analysis = {n: analyzers[n].finish() for names in taps.values() for n in names}
+    return VideoFeatures(features, info, stream if any(isinstance(s, AudioSpec) for s in groups) else None,
+                         {n: len(f) for n, f in features.items()}, analysis, silent)
+
+
+def open_streams(video: str, specs: Sequence, info: MediaInfo, stream: Optional[AudioStream],
+                 chunk_seconds: float = 32.0, decode_threads: int = 0, backend: str = 'ffmpeg') -> dict:
+    """spec -> iterator of chunks, one per stream of ``specs``, all started: one decoder per distinct stream, the
+    frame samplings written as ffmpeg filter chains sharing one decode (``decoder.py``), audio from ``stream``
+    (silence of the video's length when None). Chunks hold the same media duration in every stream (shorter when
+    a branch holds full-size frames), so that a consumer taking them in turn never starves a decoder."""
+    frame_specs = [s for s in specs if isinstance(s, FrameSpec)]
+    shared = [s for s in frame_specs if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
+    for s in shared:  # a branch of full-size frames: shorter chunks, for every stream alike
+        chunk_seconds = min(chunk_seconds, max(MAX_CHUNK_BYTES / (frame_bytes(s, info) * s.fps), 1.0 / s.fps))
+    chunks = {spec: max(1, int(round(chunk_seconds * spec.fps))) for spec in frame_specs}
+    sources = {}
+    try:
+        if shared:
+            sources.update(zip(shared, decode_frames(video, shared, [chunks[s] for s in shared], decode_threads,
+                                                     info)))
+        for spec in specs:
+            if spec in sources:
+                continue
+            if isinstance(spec, FrameSpec):
+                sources[spec] = frame_reader(backend, spec.sampling)(video, spec, chunks[spec], decode_threads, info)
+            elif stream is None:
+                sources[spec] = read_silence(info.duration, spec, chunk_seconds)
+            else:
+                sources[spec] = audio_reader(spec.method)(video, spec, stream, chunk_seconds)
+    except BaseException:
+        for source in sources.values():
+            getattr(source, 'close', lambda: None)()
+        raise
+    return sources
+
+
+class DecodeAhead:
+    """A video's streams opened before its extractors exist: the decode runs (a few chunks ahead, in ffmpeg's own
+    processes) while the networks are being built, seconds of start-up otherwise spent on one core.
+
+    ``specs`` are the streams the extraction is expected to read (a recipe's ``stream`` of each feature, plus the
+    analyzers'). :func:`extract` adopts the streams when it asks for exactly these of this video and this audio
+    stream, else decodes as usual; either way it closes them. Nothing here raises: a video that cannot be opened
+    is left to :func:`extract` to report.
+    """
+
+    def __init__(self, video: str, specs: Sequence, info: Optional[MediaInfo] = None,
+                 audio_languages: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0):
+        self.video, self.specs, self.sources = str(video), list(dict.fromkeys(specs)), None
+        try:
+            self.info = info or probe(self.video)
+            self.stream = select_audio_stream(self.info, audio_languages)
+            if all(not isinstance(s, FrameSpec) or self.info.has_video for s in self.specs):
+                self.sources = open_streams(self.video, self.specs, self.info, self.stream, chunk_seconds,
+                                            decode_threads)
+        except Exception:  # noqa: BLE001 - extract() opens it again and says what is wrong
+            self.sources = None
+
+    def adopt(self, video: str, specs: Sequence, stream: Optional[AudioStream]):
+        """The open streams when they are exactly those of ``video``, ``specs`` and audio ``stream``, else None."""
+        same_stream = (stream is None) == (self.stream is None) and (stream is None or stream.index == self.stream.index)
+        if (self.sources is None or os.path.abspath(str(video)) != os.path.abspath(self.video)
+                or set(specs) != set(self.specs) or not same_stream):
+            return None
+        sources, self.sources = self.sources, None
+        return sources
+
+    def close(self):
+        for source in (self.sources or {}).values():
+            getattr(source, 'close', lambda: None)()
+        self.sources = None

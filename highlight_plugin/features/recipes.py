@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
 from highlight_plugin.engine.errors import ConfigError
+from .base import AudioSpec, FrameSpec
 
 CUSTOM = 'custom'  # features built from options that match no recipe
 
@@ -50,12 +51,16 @@ class FeatureRecipe:
             frame sampling / audio method, normalisation, precision, tail rule, ...).
         dtype: stored dtype of the rows.
         drop_partial: the trailing partial clip is dropped (else the extractor's tail rule applies).
+        stream: the :class:`~.base.FrameSpec` / :class:`~.base.AudioSpec` the recipe reads (its extractor's
+            ``spec``), known before the network is built: a video's decode can start while it is
+            (``pipeline.DecodeAhead``).
     """
     extractor: str
     clip_len: float
     options: Dict[str, object] = field(default_factory=dict)
     dtype: str = 'float32'
     drop_partial: bool = False
+    stream: Optional[object] = None
 
 
 @dataclass(frozen=True)
@@ -75,38 +80,46 @@ class Recipe:
 # OpenAI CLIP ViT-B/32 as HERO runs it: /255, CLIP mean / (std + 1e-8), QuickGELU, fp16 on the GPU
 _HERO_CLIP = dict(model_name='ViT-B-32-quickgelu', sampling='hero', normalise='hero', precision='fp16_cuda')
 _LIBROSA_PANNS = dict(method='librosa')
+_PANNS_AUDIO = AudioSpec(32000, 'librosa')
+
+
+def _hero_frames(clip_len):
+    return FrameSpec(1.0 / clip_len, 224, sampling='hero')  # HERO's 224-px frames, one per clip
 
 RECIPES: Dict[str, Recipe] = {
     'hero_qvhighlights': Recipe(
         'hero_qvhighlights', 'qvhighlights',
         features=dict(
-            clip=FeatureRecipe('clip', 2.0, dict(_HERO_CLIP), dtype='float16'),
+            clip=FeatureRecipe('clip', 2.0, dict(_HERO_CLIP), dtype='float16', stream=_hero_frames(2.0)),
             slowfast=FeatureRecipe('slowfast', 2.0, dict(variant='pyslowfast_8x8', sampling='hero_dense'),
-                                   dtype='float16'),
-            panns=FeatureRecipe('panns', 2.0, dict(_LIBROSA_PANNS), drop_partial=True)),
+                                   dtype='float16', stream=FrameSpec(30.0, 224, sampling='hero_dense')),
+            panns=FeatureRecipe('panns', 2.0, dict(_LIBROSA_PANNS), drop_partial=True, stream=_PANNS_AUDIO)),
         text=dict(model_name='ViT-B-32-quickgelu', max_tokens=32, pooler='projected', precision='fp16_cuda'),
         reference='HERO_Video_Feature_Extractor clip/ + slowfast/ (per Moment-DETR), UMT#22 PANNs, '
                   'moment_detr run_on_video text'),
     'hero_qvhighlights_mmaction': Recipe(
         'hero_qvhighlights_mmaction', 'qvhighlights',
         features=dict(
-            clip=FeatureRecipe('clip', 2.0, dict(_HERO_CLIP), dtype='float16'),
-            slowfast=FeatureRecipe('slowfast', 2.0, dict(variant='mmaction_4x16', sampling='centre')),
-            panns=FeatureRecipe('panns', 2.0, dict(_LIBROSA_PANNS), drop_partial=True)),
+            clip=FeatureRecipe('clip', 2.0, dict(_HERO_CLIP), dtype='float16', stream=_hero_frames(2.0)),
+            slowfast=FeatureRecipe('slowfast', 2.0, dict(variant='mmaction_4x16', sampling='centre'),
+                                   stream=FrameSpec(16.0, 224, sampling='centre')),
+            panns=FeatureRecipe('panns', 2.0, dict(_LIBROSA_PANNS), drop_partial=True, stream=_PANNS_AUDIO)),
         text=dict(model_name='ViT-B-32-quickgelu', max_tokens=32, pooler='projected', precision='fp16_cuda'),
         reference='hero_qvhighlights with mmaction2 SlowFast R50 4x16x1 (Kinetics-400)'),
     'univtg_hotstar': Recipe(
         'univtg_hotstar', 'hotstar',
         features=dict(
-            clip=FeatureRecipe('clip', 1.0, dict(_HERO_CLIP)),
-            panns=FeatureRecipe('panns', 2.0, dict(_LIBROSA_PANNS), drop_partial=True)),
+            clip=FeatureRecipe('clip', 1.0, dict(_HERO_CLIP), stream=_hero_frames(1.0)),
+            panns=FeatureRecipe('panns', 2.0, dict(_LIBROSA_PANNS), drop_partial=True, stream=_PANNS_AUDIO)),
         audio_languages=('en', 'eng', 'hin', 'hi'),
         reference='UniVTG run_on_video vid2clip(clip_len=1); MinliangLin/UMT audio/extract_audio_feature.py'),
     'soccernet_tf2_vandd': Recipe(
         'soccernet_tf2_vandd', 'soccernet',
         features=dict(
-            resnet=FeatureRecipe('soccernet_resnet', 0.5, dict(fix_channel_order=False)),
-            vggish=FeatureRecipe('vggish', 0.5, dict(audio_method='vandd', reference_quirks=True), dtype='float64')),
+            resnet=FeatureRecipe('soccernet_resnet', 0.5, dict(fix_channel_order=False),
+                                 stream=FrameSpec(2.0, 224, sampling='soccernet')),
+            vggish=FeatureRecipe('vggish', 0.5, dict(audio_method='vandd', reference_quirks=True), dtype='float64',
+                                 stream=AudioSpec(16000, 'vandd'))),
         reference='sn-spotting Features/ExtractResNET_TF2.py (FrameCV, Keras ResNet-152) + ReduceFeaturesPCA.py; '
                   'V&D audio-features-extraction extract_features.py (VGGish conv4_2)'),
 }

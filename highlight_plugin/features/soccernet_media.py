@@ -23,13 +23,13 @@ from typing import Iterator, Tuple
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from .media import _Pipe, ffmpeg_exe, probe, register_audio_method, register_frame_sampling
+from .decoder import MAX_CHUNK_BYTES, decode_frames, frame_bytes, register_frame_filter
+from .media import AUDIO_SILENCE, _Pipe, ffmpeg_exe, probe, register_audio_method
 from .resample import resample_chunks
 
 LQ_FPS = 25.0  # ConvertHQtoLQ's frame rate; FrameCV's rule is written for it
 HEIGHT = 224  # imutils.resize(frame, height=224)
 CHUNK_SECONDS = 0.5  # V&D's deltaTime = int(0.5 * sr)
-MAX_CHUNK_BYTES = 64 << 20  # decoded full-size frames held at once
 
 
 def select_expression(fps: float) -> str:
@@ -119,25 +119,27 @@ def framecv_geometry(width: int, height: int, size: int = HEIGHT) -> Tuple[int, 
     return w, size, int((w - size) / 2)
 
 
-@register_frame_sampling('soccernet', 'ffmpeg')
-def read_frames_soccernet(path, spec, chunk, threads, info) -> Iterator[np.ndarray]:
-    """Frames of ``spec`` chosen and shaped as SoccerNet's (module doc): chunks of ``(n, 224, 224, 3)`` uint8 RGB."""
-    info = info or probe(path)
+@register_frame_filter('soccernet')
+def _soccernet_chain(spec, info):
+    """FrameCV's frames (module doc) as a branch of the shared decode: ffmpeg picks them at full size, the post-step
+    resizes (OpenCV's area rule, :func:`resize_area`) and crops them."""
     width, height = info.display_size
     if not info.has_video or not width or not height:
-        raise DataError(f'{path}: no video stream with a known frame size')
+        raise DataError(f'{info.path}: no video stream with a known frame size')
     w, h, x0 = framecv_geometry(width, height, spec.size)
-    vf = f'fps={LQ_FPS!r},{select_expression(spec.fps)}'
-    cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'error', '-threads', str(threads), '-i', str(path),
-           '-map', '0:v:0', '-vf', vf, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:']
-    frame_bytes = width * height * 3
-    per_read = max(1, min(int(chunk), MAX_CHUNK_BYTES // frame_bytes))
-    for buf in _Pipe(cmd, frame_bytes * per_read):
-        n = len(buf) // frame_bytes
-        if n:
-            frames = np.frombuffer(buf[:n * frame_bytes], np.uint8).reshape(n, height, width, 3)
-            frames = resize_area(frames, w, h)
-            yield np.ascontiguousarray(frames[:, :, x0:x0 + spec.size])
+
+    def post(frames):
+        return np.ascontiguousarray(resize_area(frames, w, h)[:, :, x0:x0 + spec.size])
+
+    return f'fps={LQ_FPS!r},{select_expression(spec.fps)}', (height, width), post
+
+
+def read_frames_soccernet(path, spec, chunk, threads, info) -> Iterator[np.ndarray]:
+    """Frames of ``spec`` chosen and shaped as SoccerNet's (module doc), alone: chunks of ``(n, 224, 224, 3)`` uint8
+    RGB (at most :data:`~.decoder.MAX_CHUNK_BYTES` of full-size frames at once)."""
+    info = info or probe(path)
+    per_read = max(1, min(int(chunk), MAX_CHUNK_BYTES // max(frame_bytes(spec, info), 1)))
+    return decode_frames(path, [spec], [per_read], threads, info)[0]
 
 
 def _wav_header(buf: bytes, path) -> Tuple[int, int, int]:
@@ -185,3 +187,11 @@ def read_audio_vandd(path, spec, stream, chunk_seconds, start=0.0) -> Iterator[n
                 out = np.pad(out, ((0, 0), (0, max(0, out_len - out.shape[1]))))[:, :out_len]
             yield out.astype(np.float32).reshape(-1)
         pending = pending[n * block:]
+
+
+def _vandd_silence(duration, spec):
+    """V&D on a silent track: its whole 0.5-s chunks, each resampled to ``0.5 * spec.sample_rate`` samples."""
+    return int(float(duration) // CHUNK_SECONDS) * int(round(CHUNK_SECONDS * spec.sample_rate))
+
+
+AUDIO_SILENCE['vandd'] = _vandd_silence

@@ -77,6 +77,40 @@ def _first_frame(path, seek=None):
     return proc.stderr, float(m.group(1)), (int(m.group(2)), int(m.group(3)))
 
 
+_VIDEO_PTS = re.compile(r'Parsed_showinfo.*?\bn: *0 .*?pts_time:(-?\d+(?:\.\d+)?)')
+_AUDIO_PTS = re.compile(r'Parsed_ashowinfo.*?\bn: *0 .*?pts_time:(-?\d+(?:\.\d+)?)')
+
+
+@dataclass
+class StreamStarts:
+    """Where a file's streams start, for putting everything on one clock: the reel's, whose time 0 is the first
+    decoded video frame (:attr:`CutSource.origin`)."""
+    origin: float  # absolute time of the first decoded video frame
+    features: float  # that frame's time as ffmpeg's CLI gives it without -copyts: the clock of the reference
+    # recipes' frames (they count from the container's start), so feature time t is reel time t - features
+    audio: Optional[float] = None  # the first decoded audio sample, on the reel's clock (None: no such stream)
+
+
+def stream_starts(path, audio_stream: Optional[int] = None) -> StreamStarts:
+    """The :class:`StreamStarts` of ``path`` (two one-frame decodes); ``audio_stream``: index among its audio
+    streams."""
+    def run(copyts, audio):
+        cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', *(['-copyts'] if copyts else []), '-i', str(path),
+               '-map', '0:v:0', '-vf', 'showinfo', '-frames:v', '1', '-f', 'null', '-']
+        if audio:
+            cmd += ['-map', f'0:a:{audio_stream}', '-af', 'ashowinfo', '-frames:a', '1', '-f', 'null', '-']
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace')
+        video = _VIDEO_PTS.search(proc.stderr)
+        if proc.returncode != 0 or not video:
+            raise DataError(f'{path}: ffmpeg cannot decode a video frame ({_first_line(proc.stderr)})')
+        sound = _AUDIO_PTS.search(proc.stderr) if audio else None
+        return float(video.group(1)), float(sound.group(1)) if sound else None
+
+    origin, audio = run(True, audio_stream is not None)
+    features, _ = run(False, False)
+    return StreamStarts(origin, features, None if audio is None else audio - origin)
+
+
 def inspect_source(path) -> CutSource:
     """Timing of ``path`` for cutting: the first frame's absolute time, the frame rate, display size, audio streams.
 
@@ -98,11 +132,11 @@ def _even(x):
     return max(2, int(x) // 2 * 2)
 
 
-def vertical_size(width, height, max_height=MAX_VERTICAL_HEIGHT):
+def vertical_size(width, height, max_height='source'):
     """Output size of a 9:16 clip from a ``width`` x ``height`` source.
 
-    ``max_height`` an int: that height (1920: 1080x1920, today's default, upscaling small sources);
-    'source': the source height, capped at 1920 (no upscaling: a 720p source gives 404x720).
+    ``max_height`` 'source' (the default): the source height, capped at 1920 (no upscaling: a 720p source gives
+    404x720); an int: that height (1920: 1080x1920, the platforms' largest, upscaling small sources).
     """
     out_h = _even(min(height, MAX_VERTICAL_HEIGHT) if max_height == 'source' else max_height)
     return _even(round(out_h * 9 / 16)), out_h
@@ -113,7 +147,7 @@ def crop_width(width, height):
     return min(_even(width), _even(height * 9 / 16))
 
 
-def vertical_filter(mode, width, height, max_height=MAX_VERTICAL_HEIGHT, track_file=None, x0=None):
+def vertical_filter(mode, width, height, max_height='source', track_file=None, x0=None):
     """The ffmpeg filter chain of a 9:16 layout of a ``width`` x ``height`` source.
 
     'crop': the centre 9:16 window; 'follow': a 9:16 window whose left edge is sent per frame from ``track_file``
@@ -313,7 +347,7 @@ def plan_audio(source, span, target: Optional[LoudnessTarget], stream=0, fade=0.
 
 def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20, preset='veryfast', *,
              fade=0.05, loudness: Optional[LoudnessTarget] = LoudnessTarget(), gain_db=None, audio_stream=0,
-             vertical_height=MAX_VERTICAL_HEIGHT, track=None, source: Optional[CutSource] = None, preroll=3.0,
+             vertical_height='source', track=None, source: Optional[CutSource] = None, preroll=3.0,
              audio_plan: Optional[AudioPlan] = None, span: Optional[Span] = None, poster=None):
     """Write the frames ``[start, end)`` (seconds from the first frame) of ``video`` to ``out_path`` (H.264/AAC MP4).
 
@@ -330,7 +364,8 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         poster: ``(t, path[, width])``: also write the clip's frame at ``t`` seconds from its start as a JPEG
             ``width`` pixels wide (480), from the same decode.
         audio_stream: index among the source's audio streams.
-        vertical_height: 9:16 output height, 1920 or 'source' (see :func:`vertical_size`).
+        vertical_height: 9:16 output height: 'source' (no upscaling) or a height such as 1920 (see
+            :func:`vertical_size`).
         source: the :func:`inspect_source` of ``video`` when the caller has it.
         preroll: seconds decoded before the clip so that the seek lands before its first frame.
 
@@ -438,26 +473,54 @@ def cut_clips(video, segments: Sequence[dict], out_paths: Sequence[str], loudnes
     return clips
 
 
-def join_reel(source: CutSource, spans, plans, clips, out_path, audio_stream=0):
+def _per_clip(value, n):
+    return list(value) if isinstance(value, (list, tuple)) else [value] * n
+
+
+def _reel_audio_graph(sources, spans, plans, streams, first_input):
+    """Input options and filter graph rendering the clips' audio one after the other into ``[a]``."""
+    inputs, graph = [], []
+    for i, (src, span, plan, stream) in enumerate(zip(sources, spans, plans, streams)):
+        inputs += _input(src, span)
+        extra = plan.chain(span.duration)
+        graph.append(_audio_chain(span, stream, first_input + i) + (',' + extra if extra else '') + f'[a{i}]')
+    graph.append(''.join(f'[a{i}]' for i in range(len(spans))) + f'concat=n={len(spans)}:v=0:a=1[a]')
+    return inputs, ';'.join(graph)
+
+
+def reel_audio(source, spans, plans, out_path, audio_stream=0):
+    """The reel's audio alone: every clip's span of ``source`` through its plan, one after the other, as a 48-kHz
+    stereo WAV (no encoder priming to carry over). ``source`` and ``audio_stream`` may be lists, one per clip."""
+    sources, streams = _per_clip(source, len(spans)), _per_clip(audio_stream, len(spans))
+    inputs, graph = _reel_audio_graph(sources, spans, plans, streams, 0)
+    with atomic_path(out_path) as tmp:
+        _run([ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *inputs, '-filter_complex', graph, '-map', '[a]',
+              '-c:a', 'pcm_f32le', '-f', 'wav', tmp], out_path)
+    return out_path
+
+
+def join_reel(source, spans, plans, clips, out_path, audio_stream=0, audio_file=None):
     """Join the clips cut from ``source`` into a reel: the video by stream copy of the clips, the audio rendered
     once more from the source spans with the same plans and encoded once (joining the clips' AAC would keep each
-    one's encoder priming, 21 ms of noise and drift at every join, or encode it a second time)."""
+    one's encoder priming, 21 ms of noise and drift at every join, or encode it a second time).
+
+    ``source`` and ``audio_stream`` may be lists, one entry per clip (clips cut from several files: the two halves
+    of a match). The reel has audio when every clip has an audio plan. ``audio_file``: that audio, already rendered
+    by :func:`reel_audio` (e.g. while the clips were being encoded), then only encoded here.
+    """
     if not clips:
         raise ValueError('no clips to join')
+    sources, streams = _per_clip(source, len(clips)), _per_clip(audio_stream, len(clips))
     with tempfile.NamedTemporaryFile('w', suffix='.txt') as listing, atomic_path(out_path) as tmp:
         for clip in clips:
             listing.write("file '{}'\n".format(osp.abspath(clip).replace("'", r"'\''")))
         listing.flush()
         cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', listing.name]
-        audio = all(plan is not None for plan in plans)
-        if audio:
-            graph = []
-            for i, (span, plan) in enumerate(zip(spans, plans), 1):
-                cmd += _input(source, span)
-                extra = plan.chain(span.duration)
-                graph.append(_audio_chain(span, audio_stream, i) + (',' + extra if extra else '') + f'[a{i}]')
-            graph.append(''.join(f'[a{i}]' for i in range(1, len(spans) + 1)) + f'concat=n={len(spans)}:v=0:a=1[a]')
-            cmd += ['-filter_complex', ';'.join(graph), '-map', '0:v:0', '-map', '[a]', *AUDIO_CODEC]
+        if audio_file is not None:
+            cmd += ['-i', str(audio_file), '-map', '0:v:0', '-map', '1:a:0', *AUDIO_CODEC]
+        elif all(plan is not None for plan in plans):
+            inputs, graph = _reel_audio_graph(sources, spans, plans, streams, 1)
+            cmd += [*inputs, '-filter_complex', graph, '-map', '0:v:0', '-map', '[a]', *AUDIO_CODEC]
         else:
             cmd += ['-map', '0:v:0']
         _run(cmd + ['-c:v', 'copy', '-movflags', '+faststart', tmp], out_path)
@@ -523,6 +586,6 @@ def reel_loudness(path):
     return _loudness_of(_run(cmd, f'the loudness of {path}'), path)
 
 
-__all__ = ['CutSource', 'LoudnessTarget', 'AudioPlan', 'plan_audio', 'inspect_source', 'vertical_size',
-           'vertical_filter', 'cut_clip', 'cut_clips', 'plan_clips', 'join_reel', 'concat_clips', 'measure_loudness',
-           'reel_loudness', 'locate', 'poster_frame']
+__all__ = ['CutSource', 'StreamStarts', 'stream_starts', 'LoudnessTarget', 'AudioPlan', 'plan_audio',
+           'inspect_source', 'vertical_size', 'vertical_filter', 'cut_clip', 'cut_clips', 'plan_clips', 'join_reel',
+           'reel_audio', 'concat_clips', 'measure_loudness', 'reel_loudness', 'locate', 'poster_frame']

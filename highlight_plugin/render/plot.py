@@ -195,13 +195,14 @@ def saliency_svg(scores, clip_len, segments, duration=None, transitions=(), widt
         if curve['smooth'] is not curve['mean']:
             line = ' '.join(f'{a:.1f},{y(v):.1f}' for a, v in zip(xs, curve['smooth']))
             out.append(f'<polyline class="smooth" points="{line}" fill="none" stroke="#0b3d91" stroke-width="1.8"/>')
-        for t in transitions or ():
-            when = float(t['time'] if isinstance(t, dict) else t.time)
-            kind = t.get('kind', 'cut') if isinstance(t, dict) else getattr(t, 'kind', 'cut')
-            out.append(f'<line class="shot" x1="{x(when):.1f}" x2="{x(when):.1f}" y1="{top + curve_h - 10}" '
-                       f'y2="{top + curve_h}" stroke="#333" stroke-width="1"><title>{html.escape(kind)} at '
-                       f'{hms(when, precise=True)}</title></line>')
     lane_top = top + curve_h + (6 if curve_h else 0)
+    shot_y = top + curve_h if curve_h else lane_top + (len(lanes) * lane_h if lanes else 0)  # bottom of the plot
+    for t in transitions or ():
+        when = float(t['time'] if isinstance(t, dict) else t.time)
+        kind = t.get('kind', 'cut') if isinstance(t, dict) else getattr(t, 'kind', 'cut')
+        out.append(f'<line class="shot" x1="{x(when):.1f}" x2="{x(when):.1f}" y1="{shot_y - 10}" '
+                   f'y2="{shot_y}" stroke="#333" stroke-width="1"><title>{html.escape(kind)} at '
+                   f'{hms(when, precise=True)}</title></line>')
     for row, (name, segs) in enumerate(lanes.items()):
         colour = CLASS_COLOURS[row % len(CLASS_COLOURS)]
         cy = lane_top + row * lane_h + lane_h / 2

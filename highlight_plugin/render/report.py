@@ -109,7 +109,7 @@ def write_report(out_path, source, segments, plot=None, reel=None, exports=(), *
             and the football fields (``class``, ``clock``, ``confidence``, ``half``, ``event``, ``source``).
         plot: a PNG of the curve (linked under the interactive one).
         scores, clip_len, duration: the saliency curve; without it the timeline shows the segments only.
-        transitions: shot changes of ``source`` (drawn on the curve).
+        transitions: shot changes of ``source`` (drawn on its timeline), or a dict file -> its shot changes.
         notes: lines shown in a box at the top (e.g. that the video has no audio).
         playable: whether the browser can play the sources (default: :func:`web_playable`).
         title: the page's title (default: the source's name).
@@ -138,13 +138,15 @@ def write_report(out_path, source, segments, plot=None, reel=None, exports=(), *
              f'<p>{len(segments)} clips, {total:.1f} s in total.</p>']
     if notes:
         parts.append('<div class="notes">' + ''.join(f'<p>{html.escape(n)}</p>' for n in notes) + '</div>')
+    shots = {str(k): v for k, v in transitions.items()} if isinstance(transitions, dict) else {
+        str(source): transitions}
     classes = list(dict.fromkeys(str(s['class']) for s in segments if s.get('class') is not None))
     for f in files:
         segs = [s for s in segments if str(s.get('source') or source) == f]
         own = f == str(source)
         svg = saliency_svg(scores if own else None, clip_len or 1.0, segs,
                            duration=duration if own else (durations or {}).get(f),
-                           transitions=transitions if own else (), classes=classes)
+                           transitions=shots.get(f, ()), classes=classes)
         svg = svg.replace('<svg id="curve"', f'<svg id="curve-{key[f]}" data-file="{key[f]}"', 1)
         svg = svg.replace('id="cursor"', f'id="cursor-{key[f]}"')
         heading = 'Timeline' if len(files) == 1 else f'Timeline of {html.escape(osp.basename(f))}'

@@ -163,17 +163,3 @@ def frame_indices(path, size: Optional[Tuple[int, int]] = None) -> np.ndarray:
     frames = np.frombuffer(raw, np.uint8).reshape(-1, h, w)
     bits = np.stack([frames[:, h // 2, int((b + 0.5) * w / 12)] > 128 for b in range(12)], axis=1)
     return (bits * (1 << np.arange(12))).sum(axis=1)
-
-
-def read_small_frames(path, fps, size=(64, 36), chunk=256):
-    """Yield ``(n, h, w, 3)`` uint8 frames of ``path`` at ``fps``, squashed to ``size``: the stream the shot detector
-    and the follow reframer consume (in ``make_highlights`` a branch of the feature decode)."""
-    from ..features.media import _Pipe
-    w, h = size
-    cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-v', 'error', '-i', str(path), '-map', '0:v:0', '-vf',
-           f'setpts=PTS-STARTPTS,fps={fps},scale={w}:{h}:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:']
-    frame = w * h * 3
-    for buf in _Pipe(cmd, frame * chunk):
-        n = len(buf) // frame
-        if n:
-            yield np.frombuffer(buf[:n * frame], np.uint8).reshape(n, h, w, 3)

@@ -20,7 +20,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'soccernet', 'netvlad512_cmga-after_20s_highlight.py')
 GMU_CONFIG = osp.join(REPO, 'configs', 'soccernet', 'netvlad512_gmu_20s_highlight.py')
 TINY = ['model.video_pool.num_clusters=8', 'model.audio_pool.num_clusters=8']  # the real heads, small VLADs
-SEGMENT_KEYS = {'rank', 'start', 'end', 'score', 'class', 'confidence', 'half', 'event', 'clock', 'clip'}
+SEGMENT_KEYS = {'rank', 'start', 'end', 'score', 'class', 'confidence', 'half', 'event', 'clock', 'clip', 'poster',
+                'snap'}
 CLOCK = re.compile(r'^(1st|2nd) half (\d+):(\d\d)$')
 
 
@@ -134,7 +135,7 @@ def test_one_file_match_with_video_ini_and_classes(match, tmp_path, tool):
     segs = result['segments']
     assert segs and {s['class'] for s in segs} >= {'goal'}
     for seg in segs:
-        _check_schema(dict(seg, clip=None), {1: 5.0, 2: 38.0})
+        _check_schema(dict(seg, clip=None, poster=None), {1: 5.0, 2: 38.0})
         assert 'source' not in seg and seg['start'] >= (5.0 if seg['half'] == 1 else 38.0)
     assert not (out / 'clips').exists() and not (out / 'reel.mp4').exists()
 
@@ -156,7 +157,7 @@ def test_video_ini_beside_an_untrimmed_half(match, tmp_path, tool):
     result = json.loads((out / 'highlights.json').read_text())
     assert [(h['half'], h['start'], h['duration']) for h in result['halves']] == [(2, 7.0, 30.0)]
     for seg in result['segments']:
-        _check_schema(dict(seg, clip=None), {2: 7.0})
+        _check_schema(dict(seg, clip=None, poster=None), {2: 7.0})
         assert 7.0 <= seg['start'] and seg['end'] <= 37.0
 
 
@@ -179,7 +180,7 @@ def test_film_features_from_the_hotstar_layout(tmp_path, make_media, tool):
     assert code == 0, err
     result = json.loads((out / 'highlights.json').read_text())
     assert len(result['scores']) == 40 and 1 <= len(result['segments']) <= 2
-    assert set(result['segments'][0]) == {'rank', 'start', 'end', 'score'}
+    assert set(result['segments'][0]) == {'rank', 'start', 'end', 'score', 'snap'}
 
     np.savez(feats / 'clip_features' / 'film.npz', features=rng.standard_normal((30, 512)).astype(np.float32))
     code, err = tool([film, config, ckpt, '--out-dir', tmp_path / 'bad', '--features', feats])

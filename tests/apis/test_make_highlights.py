@@ -47,7 +47,7 @@ def test_make_highlights_tool(film, tmp_path):
     for seg in segs:
         assert 5 <= seg['end'] - seg['start'] <= 10
         info = probe(str(out / seg['clip']))
-        assert (info.width, info.height) == (1080, 1920)
+        assert (info.width, info.height) == (60, 108)  # 9:16 at the source's height: never upscaled
         assert info.duration == pytest.approx(seg['end'] - seg['start'], abs=0.3)
     assert probe(str(out / 'reel.mp4')).duration == pytest.approx(sum(s['end'] - s['start'] for s in segs), abs=0.5)
     for name in ('saliency.png', 'highlights.edl', 'highlights.otio', 'index.html'):

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from highlight_plugin.decoding.shots import ShotDetector, detect_shots
-from highlight_plugin.render.synthetic import Shot, edited_video, read_small_frames
+from highlight_plugin.features.decoder import read_tiny_frames
+from highlight_plugin.render.synthetic import Shot, edited_video
 
 FPS = 25
 
@@ -16,7 +17,7 @@ def edit(tmp_path_factory):
              Shot('testsrc2,scroll=h=0.03', 3), Shot('smptebars', 3)]  # a fast pan is no cut
     video = edited_video(tmp_path_factory.mktemp('shots') / 'edit.mp4', shots, fps=FPS, audio=False,
                          flashes=(20, 280))  # camera flashes are no cuts either
-    frames = np.concatenate(list(read_small_frames(video.path, FPS)))
+    frames = np.concatenate(list(read_tiny_frames(video.path, FPS)))
     return video, frames
 
 

@@ -5,8 +5,9 @@ import pytest
 from highlight_plugin.decoding.pauses import LoudnessEnvelope, envelope_of
 from highlight_plugin.decoding.shots import Transition, detect_shots
 from highlight_plugin.decoding.snapping import EdgeSnapper, snap_segments
+from highlight_plugin.features.decoder import read_tiny_frames
 from highlight_plugin.features.media import read_audio
-from highlight_plugin.render.synthetic import Shot, edited_video, read_small_frames
+from highlight_plugin.render.synthetic import Shot, edited_video
 
 FPS = 25
 PAUSE = (16.0, 16.8)
@@ -19,7 +20,7 @@ def scene(tmp_path_factory):
     shots = [Shot('testsrc2', 6), Shot('smptehdbars', 6), Shot('rgbtestsrc', 8), Shot('yuvtestsrc', 4),
              Shot('smptebars', 7, 'dissolve', 1.0), Shot('testsrc2', 16)]
     video = edited_video(tmp_path_factory.mktemp('snap') / 'scene.mp4', shots, fps=FPS, pauses=[PAUSE])
-    transitions = detect_shots(read_small_frames(video.path, FPS), FPS)
+    transitions = detect_shots(read_tiny_frames(video.path, FPS), FPS)
     envelope = envelope_of(read_audio(video.path, 32000))
     return video, transitions, envelope
 
@@ -115,9 +116,25 @@ def test_a_snapped_clip_opens_on_the_new_shot_and_closes_on_the_old(scene, tmp_p
     seg = snap_segments([dict(start=5.2, end=11.3)], transitions, envelope, tolerance=2.0, fps=FPS)[0]
     assert (seg['start'], seg['end']) == (6.0, 12.0)
     clip = cut_clip(video.path, seg['start'], seg['end'], str(tmp_path / 'clip.mp4'), loudness=None)
-    source = np.concatenate(list(read_small_frames(video.path, FPS))).astype(np.float32)
-    frames = np.concatenate(list(read_small_frames(clip, FPS))).astype(np.float32)
+    source = np.concatenate(list(read_tiny_frames(video.path, FPS))).astype(np.float32)
+    frames = np.concatenate(list(read_tiny_frames(clip, FPS))).astype(np.float32)
     assert len(frames) == 150
     diff = lambda a, b: float(np.abs(a - b).mean())  # noqa: E731
     assert diff(frames[0], source[150]) < 5 < 40 < diff(frames[0], source[149])  # no flash of the previous shot
     assert diff(frames[-1], source[299]) < 5 < 40 < diff(frames[-1], source[300])  # nor of the next
+
+
+def test_a_kept_span_is_never_snapped_into():
+    """Football: the event with its margins stays in the clip; edges only move outwards to a change or a pause."""
+    cuts = [Transition(9.5, 9.5, 9.5), Transition(21.0, 21.0, 21.0), Transition(28.6, 28.6, 28.6)]
+    seg = dict(start=10.0, end=28.0, score=0.9, event=13.0)
+    free, = EdgeSnapper(tolerance=2.0, fps=25)([seg], cuts, duration=60)
+    assert (free['start'], free['end']) == (9.5, 28.6)  # the nearest changes, on either side
+    seg = dict(start=10.0, end=22.0, score=0.9, event=11.0)
+    kept, = EdgeSnapper(tolerance=2.0, fps=25)([seg], cuts, duration=60, keep=[(10.0, 22.0)])
+    assert kept['start'] == 9.5 and kept['end'] == 22.0  # 21.0 would cut into the kept span: the end stays
+    guarded, = EdgeSnapper(tolerance=0.3, fps=25)([dict(start=9.3, end=20.0, event=9.4, score=1)], cuts, duration=60,
+                                                 keep=[(9.3, 15.0)])
+    assert guarded['start'] == 9.3  # the guard would move it past the change at 9.5, after the event: not done
+    unguarded, = EdgeSnapper(tolerance=0.3, fps=25)([dict(start=9.3, end=20.0, score=1)], cuts, duration=60)
+    assert unguarded['start'] == 9.5 and unguarded['snap']['start'] in ('cut', 'guard')

@@ -1,9 +1,12 @@
+import subprocess
+
 import numpy as np
 import pytest
 import torch
 
 from highlight_plugin.engine.errors import DataError
 from highlight_plugin.features import CLIPExtractor, PANNsExtractor, extract
+from highlight_plugin.features.media import ffmpeg_exe
 
 
 @pytest.fixture(scope='module')
@@ -86,3 +89,68 @@ def test_vit_b32_feature_sizes():
     assert ex.forward_rows(np.zeros((1, 1, 224, 224, 3), np.uint8)).shape == (1, 512)
     (text,) = CLIPTextEncoder('ViT-B-32', model=model)(['a man opens a box'])
     assert text['last_hidden_state'].shape == (7, 512) and text['pooler_output'].shape == (512,)
+
+
+def test_silent_audio_equals_a_silent_track(make_media, tmp_path, extractors):
+    """A video without audio, read as silence, gives the rows of the same video with a silent track: each audio
+    reading ('ffmpeg', librosa's, V&D's) gives the zeros it gives on such a track, as many samples."""
+    from highlight_plugin.features import AudioSpec, audio_reader, probe
+    from highlight_plugin.features.media import read_silence, silence_samples
+    from highlight_plugin.features.vggish import SAMPLE_RATE as VGGISH_RATE
+    mute = make_media(tmp_path / 'mute.mp4', seconds=6.3, audio=None)
+    silent = tmp_path / 'silent.mkv'  # the same frames with a silent stereo track
+    subprocess.run([ffmpeg_exe(), '-v', 'error', '-i', str(mute), '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo',
+                    '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'pcm_s16le', '-shortest', str(silent)],
+                   check=True)
+    for spec in (AudioSpec(32000, 'ffmpeg'), AudioSpec(32000, 'librosa'), AudioSpec(VGGISH_RATE, 'vandd')):
+        info = probe(str(silent))
+        real = np.concatenate(list(audio_reader(spec.method)(str(silent), spec, info.audio[0], 32.0)))
+        made = np.concatenate(list(read_silence(probe(str(mute)).duration, spec)))
+        assert not real.any() and not made.any()
+        assert abs(len(made) - len(real)) <= 0.01 * spec.sample_rate, spec  # 10 ms
+        assert len(made) == silence_samples(spec.method, probe(str(mute)).duration, spec)
+    with pytest.raises(DataError, match='no audio stream'):
+        extract(str(mute), extractors)
+    res = extract(str(mute), extractors, silent_audio=True)
+    ref = extract(str(silent), extractors)
+    assert res.silent and not ref.silent and res.rows == ref.rows
+    np.testing.assert_allclose(res.features['panns'], ref.features['panns'], rtol=1e-5, atol=1e-6)
+
+
+def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, monkeypatch):
+    """Shot changes, the follow profile and the pauses come from the extraction's own passes: one video decode
+    (the tiny branch split off it), the audio chunks PANNs reads; alone (features on disk) the same results."""
+    from highlight_plugin.apis.analysis import ReelAnalysis
+    from highlight_plugin.features import decoder
+    from highlight_plugin.render.synthetic import Shot, edited_video
+    video = edited_video(tmp_path / 'cuts.mp4', [Shot('testsrc2', 3), Shot('smptebars', 3)], size='160x90',
+                         fps=25, pauses=[(4.0, 4.6)]).path
+    decodes, audio_reads = [], []
+    real_decoder, real_read = decoder.FrameDecoder.__init__, extractors['panns'].spec
+    monkeypatch.setattr(decoder.FrameDecoder, '__init__',
+                        lambda self, path, chains, *a, **k: decodes.append(len(chains)) or real_decoder(
+                            self, path, chains, *a, **k))
+    analysis = ReelAnalysis(shots=True, pauses=True, follow=True)
+    analyzers = analysis.analyzers()
+    res = extract(video, extractors, analyzers=analyzers)
+    assert decodes == [2]  # CLIP's frames and the tiny branch: one decode
+    assert analyzers['pauses'].spec == real_read  # the pauses join PANNs' audio reading
+    with_features = analysis.add(video, res)
+    assert [(t.time, t.kind) for t in with_features.transitions] == [(3.0, 'cut')]
+    assert with_features.profile.motion.shape[1] == 64 and with_features.has_audio
+    quiet = with_features.envelope.quietest(4.3, 1.0)
+    assert 4.0 <= quiet <= 4.6
+    alone = ReelAnalysis(shots=True, pauses=True, follow=True).run(video)
+    assert [(t.time, t.kind) for t in alone.transitions] == [(3.0, 'cut')]
+    np.testing.assert_array_equal(alone.profile.motion, with_features.profile.motion)
+    assert 4.0 <= alone.envelope.quietest(4.3, 1.0) <= 4.6
+
+
+def test_late_start_matroska_duration(make_media, tmp_path):
+    """An MKV whose timestamps start at 10 s lasts its frames' span, not the end of its timeline."""
+    from highlight_plugin.features import probe
+    from highlight_plugin.render.cut import stream_starts
+    late = make_media(tmp_path / 'late.mkv', seconds=6, audio='sine', extra=['-output_ts_offset', '10'])
+    assert probe(str(late)).duration == pytest.approx(6.0, abs=0.05)
+    starts = stream_starts(str(late), 0)
+    assert starts.origin == pytest.approx(10.0, abs=0.05) and abs(starts.audio) < 0.05

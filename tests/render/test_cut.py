@@ -91,7 +91,7 @@ def test_the_reel_meets_the_loudness_target_with_faded_edges(uneven, tmp_path):
 
 
 def test_vertical_sizes(sources, tmp_path):
-    assert vertical_size(1280, 720) == (1080, 1920) and vertical_size(1280, 720, 'source') == (404, 720)
+    assert vertical_size(1280, 720, 1920) == (1080, 1920) and vertical_size(1280, 720) == (404, 720)
     assert vertical_size(3840, 2160, 'source') == (1080, 1920)
     clip = cut_clip(sources['mp4'], 0.0, 1.0, str(tmp_path / 'v.mp4'), vertical='crop', vertical_height='source')
     assert (probe(clip).width, probe(clip).height) == vertical_size(192, 108, 'source')

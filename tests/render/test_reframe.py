@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from highlight_plugin.decoding.shots import ShotDetector
+from highlight_plugin.features.decoder import read_tiny_frames
 from highlight_plugin.features.media import ffmpeg_exe, probe
 from highlight_plugin.render.cut import cut_clip, vertical_size
 from highlight_plugin.render.reframe import ActivityProfile, follow_track, track_inside, window_fraction
-from highlight_plugin.render.synthetic import read_small_frames, subject_video
+from highlight_plugin.render.synthetic import subject_video
 
 FPS, W, H, BOX = 25, 640, 360, 48
 
@@ -19,7 +20,7 @@ def subject(tmp_path_factory):
     path, boxes = subject_video(tmp_path_factory.mktemp('follow') / 'subject.mp4', seconds=6,
                                 size=f'{W}x{H}', fps=FPS, box=BOX, sides=('left', 'right', 'sweep'))
     shots, profile = ShotDetector(FPS), ActivityProfile(FPS)
-    for chunk in read_small_frames(path, FPS):  # one tiny-frame stream feeds both, as in make_highlights
+    for chunk in read_tiny_frames(path, FPS):  # one tiny-frame stream feeds both, as in make_highlights
         shots.push(chunk)
         profile.push(chunk)
     return path, boxes, shots.finish(), profile.finish()
@@ -70,7 +71,7 @@ def test_the_window_glides_within_a_shot_and_jumps_at_cuts(subject):
 
 def test_profile_is_the_same_in_any_chunks(subject):
     path, _, _, whole = subject
-    frames = np.concatenate(list(read_small_frames(path, FPS)))
+    frames = np.concatenate(list(read_tiny_frames(path, FPS)))
     for size in (1, 13):
         p = ActivityProfile(FPS)
         for i in range(0, len(frames), size):

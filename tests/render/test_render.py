@@ -15,12 +15,12 @@ def video(tmp_path_factory, make_media):
 
 def test_cut_vertical_and_concat(video, tmp_path):
     a = cut_clip(video, 1.0, 3.0, str(tmp_path / 'a.mp4'))
-    b = cut_clip(video, 6.0, 9.0, str(tmp_path / 'b.mp4'), vertical='blur')
+    b = cut_clip(video, 6.0, 9.0, str(tmp_path / 'b.mp4'), vertical='blur', vertical_height=1920)
     info_a, info_b = probe(a), probe(b)
     assert info_a.duration == pytest.approx(2.0, abs=0.1) and info_a.audio
-    assert (info_b.width, info_b.height) == (1080, 1920)
+    assert (info_b.width, info_b.height) == (1080, 1920)  # asked for: upscaled
     c = cut_clip(video, 6.0, 9.0, str(tmp_path / 'c.mp4'), vertical='crop')
-    assert (probe(c).width, probe(c).height) == (1080, 1920)
+    assert (probe(c).width, probe(c).height) == (50, 90)  # the default: the source's height, never upscaled
     reel = concat_clips([a, str(tmp_path / 'a.mp4')], str(tmp_path / 'reel.mp4'))
     assert probe(reel).duration == pytest.approx(4.0, abs=0.2)
     assert not list(tmp_path.glob('.*.tmp*'))

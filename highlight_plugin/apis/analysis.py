@@ -1,0 +1,186 @@
+"""What ``make_highlights`` learns about a video besides its features, from the same decode.
+
+* shot changes (:class:`~highlight_plugin.decoding.shots.ShotDetector`) and where the action is, per column of the
+  picture (:class:`~highlight_plugin.render.reframe.ActivityProfile`, for ``--vertical follow``), both from a
+  'tiny' branch of the feature decode: every frame at the source's rate, 64x36;
+* pauses (:class:`~highlight_plugin.decoding.pauses.LoudnessEnvelope`) from the audio chunks an audio extractor
+  already reads;
+* where the streams start (:func:`~highlight_plugin.render.cut.stream_starts`), so that feature rows, shot changes,
+  pauses and cuts share one clock: the reel's, whose time 0 is the first video frame.
+
+:class:`ReelAnalysis` makes the analyzers for an extraction (:func:`~.base.extract_for_model` passes them to
+:func:`~highlight_plugin.features.extract`) and keeps one :class:`SourceAnalysis` per file. A file whose features
+are read from disk is analysed by a decode of these streams alone (:meth:`ReelAnalysis.run`): the tiny branch and
+the audio, far cheaper than the feature networks.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence
+
+from ..decoding.pauses import LoudnessEnvelope
+from ..decoding.shots import ShotDetector, Transition
+from ..features.analyzer import BaseAnalyzer, shared_audio_spec
+from ..features.base import AudioSpec, FrameSpec
+from ..features.decoder import source_fps
+from ..features.media import probe, select_audio_stream
+from ..render.cut import CutSource, StreamStarts, inspect_source, stream_starts
+from ..render.reframe import ActivityProfile
+
+TINY_WIDTH = 64  # pixels of the tiny frames (64x36): enough for shot changes and the follow profile
+PAUSE_AUDIO = AudioSpec(16000, 'ffmpeg')  # the pauses' own audio reading when no extractor reads audio
+
+
+class TinyFrameAnalyzer(BaseAnalyzer):
+    """An analyzer of the 'tiny' branch: every frame at the source's rate, ``width`` pixels wide."""
+
+    def __init__(self, width: int = TINY_WIDTH):
+        self.width = int(width)
+        self.fps = None
+
+    def prepare(self, info, specs=()):
+        self.fps = source_fps(info)
+        self.spec = FrameSpec(self.fps, self.width, crop=False, sampling='tiny')
+
+
+class ShotAnalyzer(TinyFrameAnalyzer):
+    """Shot changes: :class:`ShotDetector` on the tiny frames; ``finish()`` -> list of :class:`Transition`."""
+
+    def prepare(self, info, specs=()):
+        super().prepare(info, specs)
+        self.detector = ShotDetector(self.fps)
+
+    def push(self, units):
+        self.detector.push(units)
+
+    def finish(self) -> List[Transition]:
+        return self.detector.finish()
+
+
+class FollowAnalyzer(TinyFrameAnalyzer):
+    """Activity per column of the picture: ``finish()`` -> the finished :class:`ActivityProfile`."""
+
+    def prepare(self, info, specs=()):
+        super().prepare(info, specs)
+        self.profile = ActivityProfile(self.fps)
+
+    def push(self, units):
+        self.profile.push(units)
+
+    def finish(self) -> ActivityProfile:
+        return self.profile.finish()
+
+
+class ProgressAnalyzer(TinyFrameAnalyzer):
+    """Reports the seconds of video decoded (``on_seconds(s)``): the progress of a decode with no extractor."""
+
+    def __init__(self, on_seconds: Callable[[float], None], width: int = TINY_WIDTH):
+        super().__init__(width)
+        self.on_seconds = on_seconds
+
+    def push(self, units):
+        self.on_seconds(len(units) / self.fps)
+
+    def finish(self):
+        return None
+
+
+class PauseAnalyzer(BaseAnalyzer):
+    """The loudness envelope of the audio an extractor reads (else of a 16-kHz reading of its own);
+    ``finish()`` -> the finished :class:`LoudnessEnvelope` (its clock set later, see :meth:`ReelAnalysis.add`)."""
+
+    def prepare(self, info, specs=()):
+        self.spec = shared_audio_spec(specs, PAUSE_AUDIO)
+        self.envelope = LoudnessEnvelope(self.spec.sample_rate)
+
+    def push(self, units):
+        self.envelope.push(units)
+
+    def finish(self) -> LoudnessEnvelope:
+        return self.envelope.finish()
+
+
+@dataclass
+class SourceAnalysis:
+    """What was learnt about one file; every time is on the reel's clock (0 = its first video frame)."""
+    path: str
+    duration: float
+    cut: CutSource  # its timing for cutting (frame rate, size, audio streams)
+    starts: StreamStarts
+    transitions: List[Transition] = field(default_factory=list)
+    envelope: Optional[LoudnessEnvelope] = None
+    profile: Optional[ActivityProfile] = None
+    audio_stream: Optional[int] = None  # the audio stream used (index among the file's audio streams)
+    silent_features: bool = False  # its audio features were computed on silence (no audio stream)
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_stream is not None
+
+    @property
+    def feature_shift(self) -> float:
+        """Seconds to subtract from a feature time (row ``i`` at ``i * clip_len``) to get the reel's time."""
+        return self.starts.features
+
+
+class ReelAnalysis:
+    """The analyses of the files of one reel (see the module doc).
+
+    Args:
+        shots: find shot changes (edge snapping, the JSON, the report's curve).
+        pauses: find pauses (edge snapping).
+        follow: build the activity profile (``--vertical follow``).
+        audio_languages: preferred audio tracks when no extractor chose one.
+    """
+
+    def __init__(self, shots: bool = True, pauses: bool = True, follow: bool = False,
+                 audio_languages: Sequence[str] = ()):
+        self.shots, self.pauses, self.follow = shots, pauses, follow
+        self.audio_languages = tuple(audio_languages)
+        self.sources: Dict[str, SourceAnalysis] = {}
+
+    def analyzers(self) -> Dict[str, BaseAnalyzer]:
+        """Fresh analyzers for one extraction (names as in :attr:`~.features.VideoFeatures.analysis`)."""
+        out = {}
+        if self.shots:
+            out['shots'] = ShotAnalyzer()
+        if self.follow:
+            out['follow'] = FollowAnalyzer()
+        if self.pauses:
+            out['pauses'] = PauseAnalyzer()
+        return out
+
+    def add(self, path, features) -> SourceAnalysis:
+        """Keep the analysis of ``path`` made by the extraction ``features`` (a :class:`VideoFeatures` of
+        :func:`~highlight_plugin.features.extract` run with :meth:`analyzers`)."""
+        info = features.info
+        stream = features.audio_stream or select_audio_stream(info, self.audio_languages)
+        silent = bool(getattr(features, 'silent', False))
+        return self._keep(path, info, features.analysis, None if stream is None else stream.index, silent)
+
+    def run(self, path, on_seconds: Optional[Callable[[float], None]] = None) -> SourceAnalysis:
+        """Analyse ``path`` by a decode of the analysis streams alone (its features come from disk)."""
+        from ..features import extract
+        info = probe(str(path))
+        analyzers = self.analyzers()
+        stream = select_audio_stream(info, self.audio_languages)
+        results = {}
+        if analyzers:
+            if on_seconds is not None and (self.shots or self.follow):
+                analyzers['progress'] = ProgressAnalyzer(on_seconds)  # rides on the same tiny branch
+            results = extract(str(path), {}, audio_languages=self.audio_languages, info=info,
+                              analyzers=analyzers).analysis
+        return self._keep(path, info, results, None if stream is None else stream.index, False)
+
+    def _keep(self, path, info, results, stream, silent) -> SourceAnalysis:
+        cut = inspect_source(str(path))
+        starts = stream_starts(str(path), stream)
+        envelope = results.get('pauses')
+        if envelope is not None and starts.audio is not None:
+            envelope.start = starts.audio  # its first sample, on the reel's clock
+        duration = float(info.duration or 0.0)
+        self.sources[str(path)] = analysis = SourceAnalysis(
+            str(path), duration, cut, starts, list(results.get('shots') or []), envelope, results.get('follow'),
+            stream, silent)
+        return analysis
+
+    def get(self, path) -> Optional[SourceAnalysis]:
+        return self.sources.get(str(path))
