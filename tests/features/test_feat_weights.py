@@ -68,3 +68,23 @@ def test_checkpoint_url_is_cached(tmp_path, monkeypatch, tiny_clip_name, tiny_cl
     assert local.is_file() and calls == [url]
     assert resolve_checkpoint(url) == local and len(calls) == 1  # cached
     torch.testing.assert_close(model.visual.conv1.weight, tiny_clip_model.visual.conv1.weight)
+
+
+def test_panns_batchnorm_folded_keeps_outputs(panns_model):
+    """The extractor folds each ConvBlock's BatchNorm (trained statistics, not the identity of a fresh model) into
+    its convolution: the embedding is the network's to fp32 rounding, and the caller's model is left as it was."""
+    from highlight_plugin.features import PANNsExtractor
+    gen = torch.Generator().manual_seed(1)
+    for m in panns_model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(torch.rand(m.num_features, generator=gen) * 0.2 - 0.1)
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+    x = np.random.RandomState(0).randn(3, 32000).astype(np.float32) * 0.1
+    with torch.inference_mode():
+        ref = panns_model(torch.from_numpy(x))['embedding'].numpy()
+    extractor = PANNsExtractor(1.0, model=panns_model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m is not extractor.model.bn0
+                   for m in extractor.model.modules())
+    assert isinstance(panns_model.conv_block1.bn1, torch.nn.BatchNorm2d)
+    np.testing.assert_allclose(extractor.forward_rows(x), ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
