@@ -30,50 +30,31 @@ PAUSE_AUDIO = AudioSpec(16000, 'ffmpeg')  # the pauses' own audio reading when n
 
 
 class TinyFrameAnalyzer(BaseAnalyzer):
-    """An analyzer of the 'tiny' branch: every frame at the source's rate, ``width`` pixels wide."""
+    """An analyzer of the 'tiny' branch (every frame at the source's rate, ``width`` pixels wide) feeding a
+    ``consumer(fps)`` with ``push(frames)`` and ``finish()``: :class:`ShotDetector` (shot changes, a list of
+    :class:`Transition`) or :class:`ActivityProfile` (activity per column of the picture, ``--vertical follow``)."""
 
-    def __init__(self, width: int = TINY_WIDTH):
-        self.width = int(width)
-        self.fps = None
+    def __init__(self, consumer: Optional[Callable] = None, width: int = TINY_WIDTH):
+        self.consumer, self.width = consumer, int(width)
+        self.fps = self.state = None
 
     def prepare(self, info, specs=()):
         self.fps = source_fps(info)
         self.spec = FrameSpec(self.fps, self.width, crop=False, sampling='tiny')
-
-
-class ShotAnalyzer(TinyFrameAnalyzer):
-    """Shot changes: :class:`ShotDetector` on the tiny frames; ``finish()`` -> list of :class:`Transition`."""
-
-    def prepare(self, info, specs=()):
-        super().prepare(info, specs)
-        self.detector = ShotDetector(self.fps)
+        self.state = self.consumer(self.fps) if self.consumer else None
 
     def push(self, units):
-        self.detector.push(units)
+        self.state.push(units)
 
-    def finish(self) -> List[Transition]:
-        return self.detector.finish()
-
-
-class FollowAnalyzer(TinyFrameAnalyzer):
-    """Activity per column of the picture: ``finish()`` -> the finished :class:`ActivityProfile`."""
-
-    def prepare(self, info, specs=()):
-        super().prepare(info, specs)
-        self.profile = ActivityProfile(self.fps)
-
-    def push(self, units):
-        self.profile.push(units)
-
-    def finish(self) -> ActivityProfile:
-        return self.profile.finish()
+    def finish(self):
+        return self.state.finish()
 
 
 class ProgressAnalyzer(TinyFrameAnalyzer):
     """Reports the seconds of video decoded (``on_seconds(s)``): the progress of a decode with no extractor."""
 
     def __init__(self, on_seconds: Callable[[float], None], width: int = TINY_WIDTH):
-        super().__init__(width)
+        super().__init__(None, width)
         self.on_seconds = on_seconds
 
     def push(self, units):
@@ -141,9 +122,9 @@ class ReelAnalysis:
         """Fresh analyzers for one extraction (names as in :attr:`~.features.VideoFeatures.analysis`)."""
         out = {}
         if self.shots:
-            out['shots'] = ShotAnalyzer()
+            out['shots'] = TinyFrameAnalyzer(ShotDetector)
         if self.follow:
-            out['follow'] = FollowAnalyzer()
+            out['follow'] = TinyFrameAnalyzer(ActivityProfile)
         if self.pauses:
             out['pauses'] = PauseAnalyzer()
         return out
