@@ -71,8 +71,11 @@ def make_pca(path):
     return path
 
 
-# random weights spot little: every local maximum of the goal score is an event, so the reel has clips to cut
-FIRE = ['--cfg-options', 'inference_cfg.decoder.class_cfgs.goal.thresh=0']
+# random weights spot little: every maximum of the goal score over +-60 s is an event, so the reel has clips to cut
+# (goals only: the other classes' near-constant random scores peak every few seconds, and the decoder joins
+# overlapping segments of any class into one, a whole half long, which no budget keeps)
+FIRE = ['--classes', 'goal', '--cfg-options', 'inference_cfg.decoder.class_cfgs.goal.thresh=0',
+        'inference_cfg.decoder.class_cfgs.goal.mpd=60']
 
 
 def run_tool(args, threads):
