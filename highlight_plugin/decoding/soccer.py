@@ -12,7 +12,10 @@ Per class c (defaults from the student port, per-class overridable):
 6. spans shorter than min_len_c are extended to min_len_c inside [0, duration].
 
 Then, over all classes: overlapping segments become one segment (their union, labelled with the best
-member's class, score and event), so nothing is emitted twice; an optional total-duration ``budget`` keeps the
+member's class, score and event) as long as the union is no longer than the longest ``max_len`` of its classes;
+past that, the two keep apart and split their overlap at its middle (moved so that each keeps its own event; a
+segment whose event lies inside the other's is absorbed by it). So nothing is emitted twice, and a run of close
+events never grows into one segment longer than any budget. An optional total-duration ``budget`` then keeps the
 best segments that fit. :meth:`SoccerHighlightDecoder.decode_match` maps both halves to match time.
 
 Every segment carries ``event``: the peak second tau of the event that labels it (after merging, that of the
@@ -166,7 +169,7 @@ class SoccerHighlightDecoder:
     def _finish(self, segments):
         segments = sorted(segments, key=lambda s: (s['start'], -s['score']))
         if self.merge_classes:
-            segments = self._merge_overlaps(segments)
+            segments = self._merge_overlaps(segments, {name: cfg['max_len'] for name, cfg in self.cfgs.items()})
         if self.budget is not None:
             kept, used = [], 0.0
             for seg in sorted(segments, key=lambda s: -s['score']):
@@ -179,14 +182,26 @@ class SoccerHighlightDecoder:
                 for seg in segments]
 
     @staticmethod
-    def _merge_overlaps(segments):
-        """Union of overlapping segments (any class), labelled by the best member."""
-        out = []
+    def _merge_overlaps(segments, max_len):
+        """Overlapping segments (any class, by start) joined or split, see the module doc; ``max_len``: class ->
+        its ``max_len``."""
+        out, caps = [], []  # caps[i]: the longest max_len among the classes joined in out[i]
         for seg in segments:
-            if out and seg['start'] < out[-1]['end'] and seg.get('half') == out[-1].get('half'):
-                last = out[-1]
-                best = seg if seg['score'] > last['score'] else last
-                out[-1] = dict(best, start=last['start'], end=max(last['end'], seg['end']))
-            else:
+            last = out[-1] if out else None
+            if last is None or seg['start'] >= last['end'] or seg.get('half') != last.get('half'):
                 out.append(dict(seg))
+                caps.append(max_len.get(seg['class'], 0.0))
+                continue
+            cap = max(caps[-1], max_len.get(seg['class'], 0.0))
+            best = seg if seg['score'] > last['score'] else last
+            end = max(last['end'], seg['end'])
+            if end - last['start'] <= cap + 1e-9:  # their union
+                out[-1], caps[-1] = dict(best, start=last['start'], end=end), cap
+            elif seg['event'] < last['event']:  # its event is shown already (the union's longer: seg ends later)
+                out[-1] = dict(best, start=last['start'], end=last['end'])
+            else:  # apart: the overlap split at its middle, each keeping its event
+                cut = min(max((seg['start'] + last['end']) / 2, last['event']), seg['event'])
+                out[-1] = dict(last, end=cut)
+                out.append(dict(seg, start=cut))
+                caps.append(max_len.get(seg['class'], 0.0))
         return out

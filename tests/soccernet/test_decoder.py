@@ -97,3 +97,23 @@ def test_event_keep_and_class_aliases():
     assert v1.cfgs['soccer'] == v1.cfgs['soccer'] | {'thresh': 0.55, 'max_len': 45}
     v2 = SoccerHighlightDecoder(classes=('background', 'Goal', 'Yellow card', 'Throw-in'))
     assert set(v2.cfgs) == {'Goal', 'Yellow card'} and v2.cfgs['Yellow card']['post'] == 60
+
+
+def test_a_run_of_close_events_never_becomes_one_segment_over_the_budget():
+    """Kicks every 20 s and goals between them over ten minutes overlap one another: joined into one union they
+    would make a segment ten minutes long that no budget keeps. Joins stop at the longest max_len of the classes
+    joined; past it neighbours split their overlap, each keeping its event, and no second is shown twice."""
+    events = [(t, 'kick', 0.6 + 0.01 * (i % 3)) for i, t in enumerate(range(30, 600, 20))]
+    events += [(t, 'goal', 0.8) for t in (105, 305, 505)]
+    dec = SoccerHighlightDecoder(class_cfgs=dict(kick=dict(mpd=5)))
+    segs = dec(curve(events))
+    assert len(segs) > 10
+    for a, b in zip(segs, segs[1:]):
+        assert a['end'] <= b['start'] + 1e-9
+    for seg in segs:
+        assert seg['end'] - seg['start'] <= 45 + 1e-6
+        assert seg['start'] - 1e-6 <= seg['event'] <= seg['end'] + 1e-6
+    assert {305.0, 505.0, 105.0} <= {s['event'] for s in segs if s['class'] == 'goal'}
+    kept = SoccerHighlightDecoder(class_cfgs=dict(kick=dict(mpd=5)), budget=120)(curve(events))
+    assert kept and sum(s['end'] - s['start'] for s in kept) <= 120
+    assert {s['event'] for s in kept if s['class'] == 'goal'} == {105.0, 305.0, 505.0}  # the best ones first
