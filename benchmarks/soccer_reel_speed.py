@@ -71,9 +71,9 @@ def make_pca(path):
     return path
 
 
-# random weights spot little: every maximum of the goal score over +-60 s is an event, so the reel has clips to cut
-# (goals only: the other classes' near-constant random scores peak every few seconds, and the decoder joins
-# overlapping segments of any class into one, a whole half long, which no budget keeps)
+# random weights spot little: every maximum of the goal score over +-60 s is an event, so the reel has a few clips
+# to cut, about as many as a real half (goals only: the other classes' near-constant random scores peak every few
+# seconds)
 FIRE = ['--classes', 'goal', '--cfg-options', 'inference_cfg.decoder.class_cfgs.goal.thresh=0',
         'inference_cfg.decoder.class_cfgs.goal.mpd=60']
 
