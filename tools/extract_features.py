@@ -72,8 +72,9 @@ def parse_args(argv=None):
     p.add_argument('--output-pattern', action='append', default=[], metavar='FEATURE=PATTERN',
                    help='override a file name, e.g. resnet={game}/{half}_ResNET_PCA512.npy')
     p.add_argument('--overwrite', action='store_true', help='redo videos whose outputs exist')
-    p.add_argument('--launcher', default='none', choices=['none', 'pytorch'],
-                   help='pytorch: shard the videos over the torchrun processes (RANK, WORLD_SIZE)')
+    p.add_argument('--launcher', default='none', choices=['none', 'pytorch', 'slurm'],
+                   help='share the videos among the processes of torchrun (RANK, WORLD_SIZE; tools/torchrun.sh) or '
+                        'Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh)')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     return p.parse_args(argv)
 
@@ -89,9 +90,8 @@ def main(argv=None):
         from highlight_plugin.features.builder import build_extractors
         if args.threads:
             torch.set_num_threads(args.threads)
-        rank, world = 0, 1
-        if args.launcher == 'pytorch':
-            rank, world = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+        from highlight_plugin.engine.dist import launcher_shard
+        rank, world = launcher_shard(args.launcher)
         layout = get_layout(args.layout)
         patterns = {}
         for item in args.output_pattern:

@@ -61,11 +61,6 @@ def collect_videos(inputs: Iterable[str]) -> List[Tuple[Path, Path]]:
     return unique
 
 
-def _append_jsonl(path: Path, record: dict):
-    """Append one line with a single O_APPEND write (safe across processes)."""
-    append_jsonl(str(path), record)
-
-
 def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: Layout,
                    extractors: Mapping[str, BaseExtractor], overwrite: bool = False,
                    audio_languages: Optional[Sequence[str]] = None, decode_threads: int = 0,
@@ -125,7 +120,7 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
             continue
         counts['done'] += 1
         stream = result.audio_stream
-        _append_jsonl(out_dir / 'extracted.jsonl', dict(
+        append_jsonl(str(out_dir / 'extracted.jsonl'), dict(
             video=str(video), **fields, duration=result.info.duration, rows=result.rows,
             audio_stream=None if stream is None else dict(index=stream.index, language=stream.language),
             time=time.strftime('%Y-%m-%dT%H:%M:%S')))
@@ -139,7 +134,7 @@ def _fail(out_dir: Path, video: Path, error: Exception, counts: dict, tb: Option
                   time=time.strftime('%Y-%m-%dT%H:%M:%S'))
     if tb:
         record['traceback'] = tb
-    _append_jsonl(out_dir / 'failures.jsonl', record)
+    append_jsonl(str(out_dir / 'failures.jsonl'), record)
     tqdm.write(f'FAILED {video}: {error}')
 
 

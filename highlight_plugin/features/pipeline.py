@@ -169,10 +169,7 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
     finally:
         if ahead is not None:
             ahead.close()
-        for source in sources.values():
-            close = getattr(source, 'close', None)
-            if close is not None:
-                close()  # stops its ffmpeg
+        close_streams(sources)
     features = {}
     for n, b in batchers.items():
         features[n] = b.finish()
@@ -219,10 +216,15 @@ def open_streams(video: str, specs: Sequence, info: MediaInfo, stream: Optional[
             else:
                 sources[spec] = audio_reader(spec.method)(video, spec, stream, chunk_seconds)
     except BaseException:
-        for source in sources.values():
-            getattr(source, 'close', lambda: None)()
+        close_streams(sources)
         raise
     return sources
+
+
+def close_streams(sources: Mapping) -> None:
+    """Stop the decoders of :func:`open_streams`' chunk iterators (silence has none)."""
+    for source in sources.values():
+        getattr(source, 'close', lambda: None)()
 
 
 class DecodeAhead:
@@ -257,6 +259,5 @@ class DecodeAhead:
         return sources
 
     def close(self):
-        for source in (self.sources or {}).values():
-            getattr(source, 'close', lambda: None)()
+        close_streams(self.sources or {})
         self.sources = None

@@ -124,3 +124,21 @@ def test_cli_end_to_end(media_dir, tmp_path, tiny_clip_name):
     with pytest.raises(CheckpointError, match='--clip-checkpoint'):
         from highlight_plugin.features.builder import build_extractors
         build_extractors(get_layout('qvhighlights'), ['clip'])
+
+
+def test_cli_shares_videos_among_slurm_tasks(media_dir, tmp_path, tiny_clip_name, monkeypatch):
+    """--launcher slurm: task r of n extracts the r-th of every n videos of the sorted list (here, of two videos,
+    task 1 only ramp.mkv)."""
+    import importlib.util
+    from pathlib import Path
+    tool = Path(__file__).parents[2] / 'tools' / 'extract_features.py'
+    spec = importlib.util.spec_from_file_location('extract_features_tool', tool)
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    monkeypatch.setenv('SLURM_PROCID', '1')
+    monkeypatch.setenv('SLURM_NTASKS', '2')
+    out = tmp_path / 'out'
+    assert cli.main([str(media_dir / 'good.mp4'), str(media_dir / 'ramp.mkv'), '--out-dir', str(out), '--layout',
+                     'qvhighlights', '--features', 'clip', '--clip-model', tiny_clip_name, '--random-init',
+                     '--no-progress', '--launcher', 'slurm']) == 0
+    assert sorted(p.name for p in (out / 'clip_features').glob('*.npz')) == ['ramp.npz']
