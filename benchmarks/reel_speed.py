@@ -206,7 +206,8 @@ def main():
     # the decode's cost grows with the bit rate: the generated edit (noise-like patterns) is ~6 Mb/s, a 720p film
     # is typically 2-4 Mb/s
     print(f'video {video}: {duration:.1f} s, {info.width}x{info.height}, {info.fps:g} fps, '
-          f'{os.path.getsize(video) * 8 / duration / 1e6:.1f} Mb/s; torch threads {args.threads}, {os.cpu_count()} CPUs')
+          f'{os.path.getsize(video) * 8 / duration / 1e6:.1f} Mb/s; torch threads {args.threads}, '
+          f'{os.cpu_count()} CPUs')
     out = os.path.join(args.cache, 'reel_out')
     t_e2e = end_to_end(video, ckpt, out, tool_flags(args.extra))
     if not args.skip_parts:

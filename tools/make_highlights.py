@@ -71,7 +71,8 @@ def parse_args(argv=None):
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config values, key=value')
     film = p.add_argument_group('films (saliency models)')
     film.add_argument('--query', help='text query, for query-conditioned models (QVHighlights)')
-    film.add_argument('--clip-checkpoint', help='CLIP ViT-B/32 weights: OpenAI ViT-B-32.pt or open_clip_model.safetensors')
+    film.add_argument('--clip-checkpoint',
+                      help='CLIP ViT-B/32 weights: OpenAI ViT-B-32.pt or open_clip_model.safetensors')
     film.add_argument('--panns-checkpoint', help='PANNs Cnn14 weights (Cnn14_mAP=0.431.pth)')
     film.add_argument('--slowfast-checkpoint', help='SlowFast 8x8 weights (QVHighlights models): SLOWFAST_8x8_R50.pkl '
                       'or its conversion (tools/convert_weights.py slowfast-caffe2)')

@@ -33,7 +33,7 @@ from .analysis import ReelAnalysis
 from .base import Domain, HighlightResult, assemble_inputs, model_inputs, no_progress  # noqa: F401  (re-exported)
 
 DEFAULT_SNAP = 2.0  # seconds an edge may move to a shot change or a pause
-DEFAULT_PRESET = 'superfast'  # x264 preset of the clips (benchmarks/reel_speed.py: 15 % faster than veryfast, same size)
+DEFAULT_PRESET = 'superfast'  # x264's (benchmarks/reel_speed.py: 15 % faster than veryfast, the same size)
 CUT_WORKERS = 2  # clips cut at once
 # shares of the progress bar: from raw video (the decode and the networks dominate), from features on disk
 STAGE_WEIGHTS = {True: dict(extract=0.8, score=0.03, cut=0.17), False: dict(extract=0.3, score=0.3, cut=0.4)}
@@ -59,8 +59,9 @@ def build_decoder(model, **overrides):
 
 
 def make_highlights(video, model, extractors, out_dir, decoder=None, features_dir=None, cut=True, reel=True,
-                    vertical=None, progress=None, snap=DEFAULT_SNAP, loudness: Optional[LoudnessTarget] = LoudnessTarget(),
-                    vertical_size='source', preset=DEFAULT_PRESET, ahead=None, **options):
+                    vertical=None, progress=None, snap=DEFAULT_SNAP,
+                    loudness: Optional[LoudnessTarget] = LoudnessTarget(), vertical_size='source',
+                    preset=DEFAULT_PRESET, ahead=None, **options):
     """Score ``video`` with ``model`` (the domain of its ``inference_cfg.task``) and write its highlights.
 
     Args:

@@ -9,6 +9,7 @@ from .tvsum import TVSumDataset
 from .youtube import YouTubeHighlightsDataset
 
 __all__ = [
-    'highlight_collate', 'make_hotstar_demo', 'HotstarHighlightDataset', 'QVHighlightsDataset', 'SoccerNetWindowDataset',
-    'TVSumDataset', 'YouTubeHighlightsDataset', 'LoadHighlightFeatures', 'PackHighlightInputs', 'PackSoccerInputs'
+    'highlight_collate', 'make_hotstar_demo', 'HotstarHighlightDataset', 'QVHighlightsDataset',
+    'SoccerNetWindowDataset', 'TVSumDataset', 'YouTubeHighlightsDataset', 'LoadHighlightFeatures',
+    'PackHighlightInputs', 'PackSoccerInputs'
 ]

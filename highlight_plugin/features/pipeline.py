@@ -251,7 +251,8 @@ class DecodeAhead:
 
     def adopt(self, video: str, specs: Sequence, stream: Optional[AudioStream]):
         """The open streams when they are exactly those of ``video``, ``specs`` and audio ``stream``, else None."""
-        same_stream = (stream is None) == (self.stream is None) and (stream is None or stream.index == self.stream.index)
+        same_stream = (stream is None) == (self.stream is None) and (stream is None
+                                                                       or stream.index == self.stream.index)
         if (self.sources is None or os.path.abspath(str(video)) != os.path.abspath(self.video)
                 or set(specs) != set(self.specs) or not same_stream):
             return None

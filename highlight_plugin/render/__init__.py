@@ -7,7 +7,8 @@ from .plot import plot_saliency, saliency_svg
 from .reframe import ActivityProfile, follow_track, window_fraction
 from .report import web_playable, write_report
 
-__all__ = ['cut_clip', 'cut_clips', 'concat_clips', 'join_reel', 'plan_clips', 'reel_audio', 'stream_starts', 'inspect_source', 'poster_frame', 'reel_loudness',
-           'vertical_size', 'LoudnessTarget', 'write_edl', 'write_otio', 'atomic_write_text', 'write_json',
+__all__ = ['cut_clip', 'cut_clips', 'concat_clips', 'join_reel', 'plan_clips', 'reel_audio', 'stream_starts',
+           'inspect_source', 'poster_frame', 'reel_loudness', 'vertical_size', 'LoudnessTarget', 'write_edl',
+           'write_otio', 'atomic_write_text', 'write_json',
            'plot_saliency', 'saliency_svg', 'ActivityProfile', 'follow_track', 'window_fraction', 'web_playable',
            'write_report']

@@ -188,7 +188,8 @@ def test_film_features_from_the_hotstar_layout(tmp_path, make_media, tool):
     assert not (tmp_path / 'bad').exists()
     # features recorded as another recipe's (here: QVHighlights' HERO features) are refused
     np.savez(feats / 'clip_features' / 'film.npz', features=rng.standard_normal((40, 512)).astype(np.float32))
-    (feats / 'panns_features' / 'provenance.json').write_text(json.dumps(dict(panns=dict(recipe='hero_qvhighlights', feature='panns'))))
+    (feats / 'panns_features' / 'provenance.json').write_text(
+        json.dumps(dict(panns=dict(recipe='hero_qvhighlights', feature='panns'))))
     code, err = tool([film, config, ckpt, '--out-dir', tmp_path / 'bad', '--features', feats])
     assert code == 2 and "panns_features/film.npz: panns features of recipe 'hero_qvhighlights', but the model was " \
                           "trained on 'univtg_hotstar'" in err

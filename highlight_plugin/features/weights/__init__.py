@@ -36,7 +36,8 @@ def convert(name: str, inputs, out: str) -> str:
     """Run the converter registered as ``name``."""
     fn = WEIGHT_CONVERTERS.get(name)
     if fn is None:
-        raise CheckpointError(f'unknown weight format {name!r} (known: {", ".join(sorted(WEIGHT_CONVERTERS.module_dict))})')
+        known = ', '.join(sorted(WEIGHT_CONVERTERS.module_dict))
+        raise CheckpointError(f'unknown weight format {name!r} (known: {known})')
     for p in inputs:
         if not Path(p).is_file():
             raise CheckpointError(f'{p}: no such file')
