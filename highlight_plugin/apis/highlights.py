@@ -84,9 +84,7 @@ def make_highlights(video, model, extractors, out_dir, decoder=None, features_di
     own = progress is None
     if own:
         progress = StageProgress(STAGE_WEIGHTS[features_dir is None], desc=osp.basename(str(video))[:30])
-    follow = vertical == 'follow'
-    analysis = ReelAnalysis(shots=features_dir is None or snap > 0 or follow, pauses=snap > 0, follow=follow,
-                            audio_languages=options.get('audio_languages') or ())
+    analysis = reel_analysis(snap, vertical, features_dir is None, options.get('audio_languages') or ())
     try:
         result = domain.score(video, model, extractors=extractors, decoder=decoder, features_dir=features_dir,
                               progress=progress, analysis=analysis, ahead=ahead, **options)
@@ -100,6 +98,15 @@ def make_highlights(video, model, extractors, out_dir, decoder=None, features_di
             ahead.close()
         if own:
             progress.close()
+
+
+def reel_analysis(snap, vertical, extracting, audio_languages=()) -> ReelAnalysis:
+    """What the reel options ask the analysis for (the same for :func:`decode_ahead`'s streams, so that the
+    extraction adopts them): shot changes always when extracting (they ride on the decode; the JSON and the curve
+    show them), else for snapping or following; pauses for snapping; the follow profile for ``vertical='follow'``."""
+    follow = vertical == 'follow'
+    return ReelAnalysis(shots=extracting or snap > 0 or follow, pauses=snap > 0, follow=follow,
+                        audio_languages=audio_languages)
 
 
 def decode_ahead(video, config, cfg_options=None, vertical=None, snap=DEFAULT_SNAP, audio_languages=()):
@@ -128,7 +135,7 @@ def decode_ahead(video, config, cfg_options=None, vertical=None, snap=DEFAULT_SN
         info = probe(str(video))
         languages = tuple(audio_languages) or get_layout(inputs.get('layout', recipe.layout)).audio_languages
         has_audio = select_audio_stream(info, languages) is not None
-        analysis = ReelAnalysis(shots=True, pauses=snap > 0, follow=vertical == 'follow')
+        analysis = reel_analysis(snap, vertical, extracting=True)
         for analyzer in analysis.analyzers().values():
             analyzer.prepare(info, specs[:len(names)])
             if has_audio or not isinstance(analyzer.spec, AudioSpec):
