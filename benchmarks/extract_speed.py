@@ -33,10 +33,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from highlight_plugin.features import (CLIPExtractor, PANNsExtractor, extract, probe, read_audio,  # noqa: E402
-                                       read_frames)
-from highlight_plugin.features.media import ffmpeg_exe  # noqa: E402
-from highlight_plugin.features import AudioSpec, decode_frames, get_layout, read_audio_librosa  # noqa: E402
+from highlight_plugin.features import CLIPExtractor, PANNsExtractor
+from highlight_plugin.apis.extract import extract
+from highlight_plugin.media.probe import probe
+from highlight_plugin.media.audio import read_audio
+from highlight_plugin.media.frames import read_frames
+from highlight_plugin.media.probe import ffmpeg_exe  # noqa: E402
+from highlight_plugin.media.specs import AudioSpec  # noqa: E402
+from highlight_plugin.media.branches import decode_frames  # noqa: E402
+from highlight_plugin.features import get_layout  # noqa: E402
+from highlight_plugin.media.librosa_audio import read_audio_librosa  # noqa: E402
 from highlight_plugin.features.builder import build_extractors  # noqa: E402
 
 

@@ -32,7 +32,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from highlight_plugin.features.media import ffmpeg_exe, probe, read_audio, read_frames  # noqa: E402
+from highlight_plugin.media.probe import ffmpeg_exe, probe  # noqa: E402
+from highlight_plugin.media.audio import read_audio  # noqa: E402
+from highlight_plugin.media.frames import read_frames  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(REPO, 'configs', 'umt_hotstar.py')
@@ -46,7 +48,7 @@ def timed(fn):
 
 def make_video(cache, minutes):
     """The benchmark video: a 60-s edit at 720p30 repeated ``minutes`` times (stream copy)."""
-    from highlight_plugin.render.synthetic import SOURCES, Shot, edited_video
+    from tests.helpers.synthetic import SOURCES, Shot, edited_video
     path = os.path.join(cache, f'reel_{int(minutes * 60)}s_720p30.mp4')
     if os.path.exists(path):
         return path
@@ -120,10 +122,12 @@ def parts(video, duration, threads):
 
 def components(video, duration, audio, out_dir, full_size):
     """The reel components alone, on the benchmark video; returns their seconds by name."""
-    from highlight_plugin.decoding import EdgeSnapper, LoudnessEnvelope, ShotDetector
-    from highlight_plugin.render import ActivityProfile, follow_track, window_fraction
+    from highlight_plugin.analysis.snapping import EdgeSnapper
+    from highlight_plugin.analysis.pauses import LoudnessEnvelope
+    from highlight_plugin.analysis.shots import ShotDetector
+    from highlight_plugin.analysis.follow import ActivityProfile, follow_track, window_fraction
     from highlight_plugin.render.cut import cut_clips, inspect_source, poster_frame, reel_loudness
-    from highlight_plugin.features.decoder import read_tiny_frames
+    from highlight_plugin.media.branches import read_tiny_frames
     info = probe(video)
     fps = inspect_source(video).fps
     cost = {}

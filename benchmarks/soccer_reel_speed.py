@@ -33,7 +33,7 @@ sys.path.insert(0, REPO)
 
 
 def ffmpeg(*args):
-    from highlight_plugin.features.media import ffmpeg_exe
+    from highlight_plugin.media.probe import ffmpeg_exe
     subprocess.run([ffmpeg_exe(), '-hide_banner', '-v', 'error', '-y', *map(str, args)], check=True)
 
 

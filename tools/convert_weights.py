@@ -17,7 +17,7 @@ from highlight_plugin.engine.cli import run_cli  # noqa: E402
 
 def main(argv=None):
     from highlight_plugin import features  # noqa: F401  (registers the converters)
-    from highlight_plugin.features.weights import WEIGHT_CONVERTERS, convert
+    from highlight_plugin.weights import WEIGHT_CONVERTERS, convert
 
     formats = {name: (fn.__doc__ or '').strip().splitlines()[0] for name, fn in
                sorted(WEIGHT_CONVERTERS.module_dict.items())}

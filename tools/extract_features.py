@@ -85,8 +85,9 @@ def main(argv=None):
     try:
         import torch
 
-        from highlight_plugin.features import (collect_videos, get_layout, read_queries, run_extraction,
-                                               run_text_extraction)
+        from highlight_plugin.apis.extract_catalogue import (collect_videos, read_queries, run_extraction,
+                                                             run_text_extraction)
+        from highlight_plugin.features import get_layout
         from highlight_plugin.features.builder import build_extractors
         if args.threads:
             torch.set_num_threads(args.threads)
@@ -115,7 +116,7 @@ def main(argv=None):
                 options['vggish'] = dict(reference_quirks=False)
         videos = collect_videos(args.inputs)
         if args.fit_pca:
-            from highlight_plugin.features.pca import fit_pca_on_videos
+            from highlight_plugin.apis.extract_catalogue import fit_pca_on_videos
             fit_pca_on_videos([v for v, _ in videos], args.pca, device=args.device,
                               checkpoint=checkpoints['resnet'], random_init=args.random_init,
                               batch_size=args.batch_size, backend=args.decoder,

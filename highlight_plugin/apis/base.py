@@ -93,7 +93,8 @@ def check_extractors(extractors, cfg):
 
 def expected_extraction_rows(videos, extractors) -> int:
     """Rows the extractors will give for ``videos`` (an estimate from their durations, for the progress bar)."""
-    from ..features import expected_rows, probe
+    from .extract import expected_rows
+    from ..media.probe import probe
     return sum(expected_rows(probe(str(v)).duration, ex.clip_len) for v in videos for ex in extractors.values())
 
 
@@ -109,7 +110,7 @@ def extract_for_model(video, extractors, cfg, audio_languages=(), progress=None,
     partial clip as its recipe says. A video without an audio stream gets the audio features of silence (the models
     were trained on films with silent stretches). ``analysis``: a :class:`~.analysis.ReelAnalysis` whose analyzers
     ride on the same decode (shot changes, pauses, the follow profile); it keeps their results."""
-    from ..features import extract
+    from .extract import extract
     check_extractors(extractors, cfg)
     drop = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in cfg.get('drop_partial', ()))]
     result = extract(str(video), extractors, audio_languages=audio_languages, drop_partial=drop,

@@ -52,7 +52,7 @@ def _item_id(path: Path, root: Path) -> str:
 
 def film_items(inputs: Sequence[str], features_dir: Optional[str] = None) -> List[CatalogueItem]:
     """One item per video of ``inputs`` (see the module doc)."""
-    from ..features import collect_videos
+    from .extract_catalogue import collect_videos
     return [CatalogueItem(_item_id(video.with_suffix(''), root), str(video), {}, features_dir)
             for video, root in collect_videos(inputs)]
 
@@ -61,7 +61,7 @@ def match_items(inputs: Sequence[str], features_dir: Optional[str] = None
                 ) -> Tuple[List[CatalogueItem], List[Tuple[str, str]]]:
     """``(matches, rejected)``: one item per pair of halves in a folder of ``inputs``, and ``(video, why)`` for the
     videos that are no half of a pair (see the module doc)."""
-    from ..features import collect_videos
+    from .extract_catalogue import collect_videos
     halves, roots = defaultdict(dict), {}
     rejected = []
     for video, root in collect_videos(inputs):

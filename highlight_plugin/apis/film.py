@@ -35,7 +35,8 @@ def score_video(video, model, extractors=None, decoder=None, features_dir=None, 
         analysis: a :class:`~.analysis.ReelAnalysis` fed by the extraction (shot changes, pauses, ...).
         ahead: the video's decode, started while the networks were built (:func:`~.highlights.decode_ahead`).
     """
-    from ..features import get_layout, probe
+    from ..features import get_layout
+    from ..media.probe import probe
     from ..features.precomputed import read_layout_features
 
     cfg = model_inputs(model)

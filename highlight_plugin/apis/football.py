@@ -61,7 +61,7 @@ class Half:
 
 
 def _probe(path, option):
-    from ..features import probe
+    from ..media.probe import probe
     if not osp.isfile(path):
         raise DataError(f'{option}: file not found: {path}')
     info = probe(path)

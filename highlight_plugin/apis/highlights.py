@@ -12,11 +12,10 @@ A new domain is one module with those two functions plus its ``DOMAINS`` entry; 
 of :class:`~.base.HighlightResult`.
 
 After scoring, every domain's segments go the same way: onto the reel's clock (0 = the file's first video frame),
-their edges snapped to shot changes and pauses (:class:`~highlight_plugin.decoding.snapping.EdgeSnapper`, from the
+their edges snapped to shot changes and pauses (:class:`~highlight_plugin.analysis.snapping.EdgeSnapper`, from the
 analysis of the same decode: :mod:`.analysis`), then cut with fades and loudness normalisation, optionally in 9:16
 following the action, into clips, a reel and the report page. One progress bar covers it all.
 """
-import contextlib
 import os
 import os.path as osp
 import shutil
@@ -29,7 +28,7 @@ from mmaction.registry import TASK_UTILS
 from ..engine.errors import ConfigError
 from ..render.cut import LoudnessTarget
 from . import film, football
-from .analysis import ReelAnalysis
+from ..analysis.reel import ReelAnalysis
 from .base import Domain, HighlightResult, assemble_inputs, model_inputs, no_progress  # noqa: F401  (re-exported)
 
 DEFAULT_SNAP = 2.0  # seconds an edge may move to a shot change or a pause
@@ -113,13 +112,15 @@ def decode_ahead(video, config, cfg_options=None, vertical=None, snap=DEFAULT_SN
     """Start decoding ``video`` for :func:`make_highlights` before the feature networks are built (they take seconds;
     the decode meanwhile runs a few chunks ahead on the other cores): the streams the model's recipe reads
     (``inference_cfg.recipe`` of ``config``, a path or Config; each feature's ``stream``) and those of the analysis
-    the reel options ask for. Returns a :class:`~highlight_plugin.features.pipeline.DecodeAhead` to pass as
+    the reel options ask for. Returns a :class:`~highlight_plugin.apis.extract.DecodeAhead` to pass as
     ``ahead``, or None when the recipe does not say its streams or anything fails (the extraction then decodes as
     usual, and reports any error)."""
     from mmengine.config import Config
 
-    from ..features import AudioSpec, get_layout, probe, select_audio_stream
-    from ..features.pipeline import DecodeAhead
+    from ..media.specs import AudioSpec
+    from ..features import get_layout
+    from ..media.probe import probe, select_audio_stream
+    from .extract import DecodeAhead
     from ..features.recipes import RECIPES
     try:
         cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
@@ -148,7 +149,7 @@ def decode_ahead(video, config, cfg_options=None, vertical=None, snap=DEFAULT_SN
 def analyse_sources(result: HighlightResult, analysis: ReelAnalysis, progress=None):
     """Analyse the files of ``result`` the extraction did not (features read from disk): a decode of the analysis
     streams alone (the progress bar's 'extract' stage)."""
-    from ..features import probe
+    from ..media.probe import probe
     todo = [s for s in result.sources if analysis.get(s) is None]
     if not todo:
         return
@@ -164,7 +165,7 @@ def place_segments(result: HighlightResult, analysis: ReelAnalysis, snap=DEFAULT
     features' clock) and snap their edges (``snap`` seconds, 0: off) to the shot changes and pauses of their file;
     record the shot changes and the notes (a file without audio). Segments cut from several files (the halves of a
     match) are snapped per file. The football curve's ``plot_segments`` follow the snapping."""
-    from ..decoding.snapping import EdgeSnapper
+    from ..analysis.snapping import EdgeSnapper
     segments = [dict(s) for s in result.segments]
     keep = list(result.keep) if result.keep is not None else [None] * len(segments)
     for i, seg in enumerate(segments):
@@ -287,7 +288,7 @@ def _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_s
     audio: :func:`~highlight_plugin.render.cut.plan_clips`), then encoded, :data:`CUT_WORKERS` ffmpeg runs at a
     time (two keep the cores busy through each one's serial steps), the reel's audio rendered beside them."""
     from .. import render
-    from ..render.reframe import follow_track, window_fraction
+    from ..analysis.follow import follow_track, window_fraction
     os.makedirs(osp.join(stage, 'clips'))
     files = {}
     for seg in segments:

@@ -1,5 +1,5 @@
-from .pauses import LoudnessEnvelope, envelope_of  # noqa: F401
-from .saliency import SaliencySegmentDecoder  # noqa: F401
-from .shots import ShotDetector, Transition, detect_shots  # noqa: F401
-from .snapping import EdgeSnapper, snap_segments  # noqa: F401
-from .soccer import SoccerHighlightDecoder  # noqa: F401
+"""Scores -> segments: the registered segment decoders of each domain (``inference_cfg.decoder``)."""
+from .saliency import SaliencySegmentDecoder
+from .soccer import SoccerHighlightDecoder
+
+__all__ = ['SaliencySegmentDecoder', 'SoccerHighlightDecoder']

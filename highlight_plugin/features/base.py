@@ -6,7 +6,6 @@ the stream it needs (:class:`FrameSpec` or :class:`AudioSpec`) and how many stre
 cuts it into rows and calls :meth:`BaseExtractor.forward_rows` on batches of rows. The
 network is built once in ``__init__`` and reused for every video.
 """
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -15,28 +14,9 @@ import torch
 from mmengine.registry import Registry
 
 from highlight_plugin.engine.errors import CheckpointError
+from highlight_plugin.media.specs import AudioSpec, FrameSpec  # noqa: F401  (the streams an extractor reads)
 
 EXTRACTORS = Registry('highlight feature extractor')
-
-
-@dataclass(frozen=True)
-class FrameSpec:
-    """RGB frames sampled at ``fps``, resized to ``size`` (shorter side) and centre-cropped
-    to a square when ``crop``. ``sampling`` names the rule that picks and shapes the frames
-    (``media.FRAME_SAMPLINGS``); 'centre' takes the frame on screen at the centre of each
-    1/fps interval."""
-    fps: float
-    size: int
-    crop: bool = True
-    sampling: str = 'centre'
-
-
-@dataclass(frozen=True)
-class AudioSpec:
-    """Mono float32 audio at ``sample_rate``; ``method`` names how it is decoded, mixed down
-    and resampled (``media.AUDIO_METHODS``; 'ffmpeg': one ffmpeg pass, ``-ac 1 -ar``)."""
-    sample_rate: int
-    method: str = 'ffmpeg'
 
 
 class BaseExtractor:

@@ -16,7 +16,7 @@ import torch
 
 from highlight_plugin.engine.errors import CheckpointError
 from .base import EXTRACTORS, CentreFrameExtractor, load_state_dict, resolve_checkpoint
-from .weights.torchscript import is_torchscript_archive, read_torchscript_tensors
+from ..weights.torchscript import is_torchscript_archive, read_torchscript_tensors
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)

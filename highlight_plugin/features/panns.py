@@ -18,7 +18,8 @@ import torch
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from highlight_plugin.engine.errors import CheckpointError
-from .base import EXTRACTORS, AudioSpec, BaseExtractor, load_weights
+from .base import EXTRACTORS, BaseExtractor, load_weights
+from ..media.specs import AudioSpec
 
 HOW_TO_GET_PANNS = ('Download Cnn14_mAP=0.431.pth from https://zenodo.org/record/3987831 '
                     '(PANNs, Kong et al.) and pass its path with --panns-checkpoint (or its URL, to '

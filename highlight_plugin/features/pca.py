@@ -17,14 +17,13 @@ the PCA was fitted on, checked against the extractor). Plain arrays, so no pickl
 refused.
 """
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
-from tqdm import tqdm
 
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
 from .layouts import save_array
-from .weights import WEIGHT_CONVERTERS, load_pickle
+from ..weights import WEIGHT_CONVERTERS, load_pickle
 
 # raw features of SoccerNet's published PCA: Keras ResNet-152 v1 on RGB-in-BGR-slots frames
 SOCCERNET_FEATURES = 'keras-resnet152-v1/caffe-rgb-quirk'
@@ -188,31 +187,3 @@ def convert_soccernet_pca(inputs, out):
         raise ConfigError(f'--out {out}: the PCA is written as an .npz file')
     PCA.from_sklearn(*inputs).save(out)
     return str(out)
-
-
-def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 512,
-                      device: str = 'cpu', checkpoint: Optional[str] = None, random_init: bool = False,
-                      batch_size: int = 32, clip_len: float = 0.5, extractor=None,
-                      backend: str = 'ffmpeg', fix_channel_order: bool = False) -> PCA:
-    """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on all
-    their rows (streaming moments) and save it to ``out_path``, recording which features it was fitted on.
-    ``extractor``: an already built ResNet extractor without PCA (default: the soccernet layout's,
-    :class:`~highlight_plugin.features.keras_resnet.SoccerNetResNetExtractor`, with ``fix_channel_order``);
-    ``backend``: the frame decoder."""
-    from .pipeline import extract
-    if not out_path:
-        raise ConfigError('--fit-pca needs --pca PATH to save the fitted PCA')
-    if extractor is None and checkpoint is None and not random_init:
-        raise CheckpointError('--fit-pca needs --resnet-checkpoint (or --random-init)')
-    if extractor is None:
-        from .keras_resnet import SoccerNetResNetExtractor
-        extractor = SoccerNetResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint,
-                                             fix_channel_order=fix_channel_order)
-    if extractor.pca is not None:
-        raise ConfigError('fit the PCA on raw features: the extractor already applies a PCA')
-    acc = MomentAccumulator()
-    for v in tqdm(videos, desc='PCA videos', unit='video'):
-        acc.update(extract(str(v), dict(resnet=extractor), backend=backend).features['resnet'])
-    pca = acc.pca(n_components, getattr(extractor, 'feature_tag', None))
-    pca.save(out_path)
-    return pca

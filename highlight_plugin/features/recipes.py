@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
 from highlight_plugin.engine.errors import ConfigError
-from .base import AudioSpec, FrameSpec
+from ..media.specs import AudioSpec, FrameSpec
 
 CUSTOM = 'custom'  # features built from options that match no recipe
 

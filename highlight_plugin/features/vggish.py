@@ -5,7 +5,7 @@ recipe (spec datasets.md §7.2, parity.md §6): mono 16 kHz, log-mel (25 ms wind
 
 V&D's Keras model pools with ``MaxPooling2D(padding='same')``, which rounds up: 46x64 -> 23x32 -> 12x16 -> 6x8
 at conv4_2 (``ceil_mode`` here). With ``audio_method='vandd'`` (the soccernet layout) the audio is read as
-V&D's ``extract_features.py`` reads it (``soccernet_media.read_audio_vandd``: native rate, / 32768, channel mean,
+V&D's ``extract_features.py`` reads it (``media.soccernet.read_audio_vandd``: native rate, / 32768, channel mean,
 each 0.5-s chunk resampled on its own, a partial last chunk dropped), and :meth:`VGGishExtractor.finish_rows`
 reproduces what their loop does with the rows (``reference_quirks``, on in the soccernet layout):
 
@@ -26,9 +26,10 @@ import torch
 from torch import nn
 
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
-from .base import EXTRACTORS, AudioSpec, BaseExtractor, load_weights
-from .weights import WEIGHT_CONVERTERS, save_tensors
-from .weights.keras_h5 import keras_layer, read_keras_h5
+from .base import EXTRACTORS, BaseExtractor, load_weights
+from ..media.specs import AudioSpec
+from ..weights import WEIGHT_CONVERTERS, save_tensors
+from ..weights.keras_h5 import keras_layer, read_keras_h5
 
 HOW_TO_GET_VGGISH = (
     'Pass --vggish-checkpoint with a PyTorch state dict of the VGGish conv layers named '

@@ -4,11 +4,10 @@ from .cut import (LoudnessTarget, concat_clips, cut_clip, cut_clips, inspect_sou
 from .exports import write_edl, write_otio
 from .io import atomic_write_text, write_json
 from .plot import plot_saliency, saliency_svg
-from .reframe import ActivityProfile, follow_track, window_fraction
 from .report import web_playable, write_report
 
 __all__ = ['cut_clip', 'cut_clips', 'concat_clips', 'join_reel', 'plan_clips', 'reel_audio', 'stream_starts',
            'inspect_source', 'poster_frame', 'reel_loudness', 'vertical_size', 'LoudnessTarget', 'write_edl',
            'write_otio', 'atomic_write_text', 'write_json',
-           'plot_saliency', 'saliency_svg', 'ActivityProfile', 'follow_track', 'window_fraction', 'web_playable',
+           'plot_saliency', 'saliency_svg', 'web_playable',
            'write_report']

@@ -29,7 +29,7 @@ from typing import Optional, Sequence
 
 from ..engine.errors import DataError
 from ..engine.fileio import atomic_path
-from ..features.media import ffmpeg_exe
+from ..media.probe import ffmpeg_exe
 
 VERTICAL_MODES = ('crop', 'blur', 'follow')
 MAX_VERTICAL_HEIGHT = 1920  # 9:16 at 1080x1920, the platforms' largest
@@ -353,7 +353,7 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
 
     Args:
         vertical: None (the source's shape), 'crop', 'blur' or 'follow' (9:16; 'follow' moves the window along
-            ``track``, ``(t, centre)`` pairs from :func:`highlight_plugin.render.reframe.follow_track`).
+            ``track``, ``(t, centre)`` pairs from :func:`highlight_plugin.analysis.follow.follow_track`).
         has_audio: None: the clip has audio exactly when the source has; False drops it.
         fade: seconds of audio fade-in and -out at the clip's edges (0: none).
         loudness: the EBU R128 target (None: the source's level).

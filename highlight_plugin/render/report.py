@@ -14,7 +14,7 @@ import os.path as osp
 import re
 import subprocess
 
-from ..features.media import ffmpeg_exe
+from ..media.probe import ffmpeg_exe
 from .io import atomic_write_text
 from .plot import hms, saliency_svg
 

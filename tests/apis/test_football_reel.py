@@ -14,7 +14,7 @@ from highlight_plugin.apis import init_model
 from highlight_plugin.apis.football import match_clock, parse_time
 from highlight_plugin.engine import run_cli
 from highlight_plugin.engine.errors import ConfigError
-from highlight_plugin.features.media import probe
+from highlight_plugin.media.probe import probe
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'soccernet', 'netvlad512_cmga-after_20s_highlight.py')

@@ -11,7 +11,7 @@ from mmengine.config import Config
 
 from highlight_plugin.apis import init_model
 from highlight_plugin.apis.highlights import assemble_inputs
-from highlight_plugin.features.media import probe
+from highlight_plugin.media.probe import probe
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

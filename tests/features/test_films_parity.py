@@ -89,7 +89,8 @@ def test_hotstar_clip_from_openai_archive_and_safetensors(tmp_path, ref, clip_fi
 
 
 def test_qvhighlights_clip_and_text(tmp_path, ref, clip_files):
-    from highlight_plugin.features import collect_videos, get_layout, run_extraction, run_text_extraction
+    from highlight_plugin.apis.extract_catalogue import collect_videos, run_extraction, run_text_extraction
+    from highlight_plugin.features import get_layout
     from highlight_plugin.features.builder import build_extractors, build_text_encoder
     layout = get_layout('qvhighlights')
     ex = build_extractors(layout, ['clip'], checkpoints=dict(clip=str(clip_files[0])))
@@ -120,7 +121,8 @@ def _caffe2_pickle(path, meta):
 
 
 def test_slowfast_8x8_from_caffe2(tmp_path, ref):
-    from highlight_plugin.features import extract, get_layout
+    from highlight_plugin.apis.extract import extract
+    from highlight_plugin.features import get_layout
     from highlight_plugin.features.builder import build_extractors
     pkl = _caffe2_pickle(tmp_path / 'SLOWFAST_8x8_R50.pkl', ref[1])
     _tool('convert_weights').main(['slowfast-caffe2', str(pkl), '--out', str(tmp_path / 'slowfast_8x8.safetensors')])
@@ -133,7 +135,8 @@ def test_slowfast_8x8_from_caffe2(tmp_path, ref):
 
 
 def test_panns_librosa_with_trainer_checkpoint(tmp_path, ref):
-    from highlight_plugin.features import extract, get_layout
+    from highlight_plugin.apis.extract import extract
+    from highlight_plugin.features import get_layout
     from highlight_plugin.features.builder import build_extractors
     from highlight_plugin.features.panns import build_cnn14
     shapes = {k: tuple(v.shape) for k, v in build_cnn14(None).state_dict().items()}

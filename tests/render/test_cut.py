@@ -4,10 +4,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from highlight_plugin.features.media import ffmpeg_exe, probe
+from highlight_plugin.media.probe import ffmpeg_exe, probe
 from highlight_plugin.render.cut import (LoudnessTarget, concat_clips, cut_clip, cut_clips, inspect_source,
                                          reel_loudness, vertical_size)
-from highlight_plugin.render.synthetic import Shot, edited_video, frame_indices, index_video
+from tests.helpers.synthetic import Shot, edited_video, frame_indices, index_video
 
 FPS = 25
 

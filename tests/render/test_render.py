@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from highlight_plugin.features.media import probe
+from highlight_plugin.media.probe import probe
 from highlight_plugin.render import (concat_clips, cut_clip, plot_saliency, write_edl, write_json, write_otio,
                                      write_report)
 

@@ -11,7 +11,7 @@ from highlight_plugin.render import concat_clips, cut_clip, plot_saliency
 from highlight_plugin.render.cut import poster_frame
 from highlight_plugin.render.plot import curve_summary, hms, saliency_svg, time_ticks
 from highlight_plugin.render.report import web_playable, write_report
-from highlight_plugin.render.synthetic import Shot, edited_video
+from tests.helpers.synthetic import Shot, edited_video
 
 
 def test_a_two_hour_curve_is_summarised_and_labelled_in_hms():

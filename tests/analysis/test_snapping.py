@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from highlight_plugin.decoding.pauses import LoudnessEnvelope, envelope_of
-from highlight_plugin.decoding.shots import Transition, detect_shots
-from highlight_plugin.decoding.snapping import EdgeSnapper, snap_segments
-from highlight_plugin.features.decoder import read_tiny_frames
-from highlight_plugin.features.media import read_audio
-from highlight_plugin.render.synthetic import Shot, edited_video
+from highlight_plugin.analysis.pauses import LoudnessEnvelope, envelope_of
+from highlight_plugin.analysis.shots import Transition, detect_shots
+from highlight_plugin.analysis.snapping import EdgeSnapper, snap_segments
+from highlight_plugin.media.branches import read_tiny_frames
+from highlight_plugin.media.audio import read_audio
+from tests.helpers.synthetic import Shot, edited_video
 
 FPS = 25
 PAUSE = (16.0, 16.8)

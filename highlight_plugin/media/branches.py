@@ -31,7 +31,8 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from highlight_plugin.engine.errors import ConfigError, DataError
-from .media import FRAME_SAMPLINGS, MediaInfo, centre_filter, ffmpeg_exe, probe, register_frame_sampling
+from highlight_plugin.media.frames import FRAME_SAMPLINGS, centre_filter, register_frame_sampling
+from highlight_plugin.media.probe import MediaInfo, ffmpeg_exe, probe
 
 # sampling name -> chain(spec, info) -> (ffmpeg filter chain, (height, width) of its frames[, post-step])
 FRAME_FILTERS: Dict[str, Callable[..., tuple]] = {}
@@ -231,7 +232,7 @@ def read_tiny_frames(path: str, fps: Optional[float] = None, size: int = 64, chu
                      info: Optional[MediaInfo] = None) -> Iterator[np.ndarray]:
     """Chunks ``(n, h, size, 3)`` uint8 of the 'tiny' stream of ``path`` at ``fps`` (default: the source's) alone;
     in ``make_highlights`` the same frames come from a branch of the feature decode."""
-    from .base import FrameSpec
+    from highlight_plugin.media.specs import FrameSpec
     info = info or probe(path)
     spec = FrameSpec(fps or source_fps(info), size, crop=False, sampling='tiny')
     return decode_frames(path, [spec], [chunk], 0, info)[0]

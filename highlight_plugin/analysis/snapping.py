@@ -6,7 +6,7 @@ Rules, for each segment in time order (``tolerance`` 0 turns everything off):
    clean frame after a dissolve or fade) within ``tolerance`` seconds; an end to the nearest whose old shot ends
    (a cut's frame, the first frame of a dissolve or fade).
 2. **Else a pause.** With no shot change in reach, the edge moves to the quietest moment within ``tolerance``
-   (:meth:`~highlight_plugin.decoding.pauses.LoudnessEnvelope.quietest`), if it is at least ``min_drop`` dB quieter
+   (:meth:`~highlight_plugin.analysis.pauses.LoudnessEnvelope.quietest`), if it is at least ``min_drop`` dB quieter
    than the edge itself; else it stays. In a pause a start goes late (the clip opens just before the sound resumes)
    and an end early (it closes just after the sound stops): no dead air.
 3. **No flash of another shot.** No clip starts in the last ``guard`` seconds (0.5) before a shot change (it starts
@@ -29,7 +29,7 @@ import numpy as np
 
 def _spans(transitions):
     """``(n, 2)`` array of (old shot ends, new shot begins) per transition, by time, from
-    :class:`~highlight_plugin.decoding.shots.Transition` objects or dicts with ``start``/``end`` (or ``time``)."""
+    :class:`~highlight_plugin.analysis.shots.Transition` objects or dicts with ``start``/``end`` (or ``time``)."""
     spans = []
     for t in transitions or ():
         if isinstance(t, dict):

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import AudioSpec
+from highlight_plugin.media.specs import AudioSpec
 
 
 class BaseAnalyzer:

@@ -17,7 +17,9 @@ from typing import Iterator, Optional
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from .media import AudioStream, _Pipe, ffmpeg_exe, probe, register_audio_method, select_audio_stream
+from highlight_plugin.media.probe import AudioStream, ffmpeg_exe, probe, select_audio_stream
+from highlight_plugin.media.pipe import _Pipe
+from highlight_plugin.media.audio import register_audio_method
 
 SOXR_QUALITY = 'soxr_hq'  # librosa >= 0.10's default res_type
 

@@ -11,8 +11,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..engine.fileio import atomic_path
-from ..features.media import ffmpeg_exe
+from highlight_plugin.engine.fileio import atomic_path
+from highlight_plugin.media.probe import ffmpeg_exe
 
 # lavfi sources that look unlike each other and move (testsrc2, life, cellauto, mandelbrot) or not (bars)
 SOURCES = ('testsrc2', 'smptehdbars', 'life=mold=10:ratio=0.5:seed=7:death_color=#204080', 'rgbtestsrc',

@@ -4,12 +4,12 @@ import subprocess
 import numpy as np
 import pytest
 
-from highlight_plugin.decoding.shots import ShotDetector
-from highlight_plugin.features.decoder import read_tiny_frames
-from highlight_plugin.features.media import ffmpeg_exe, probe
+from highlight_plugin.analysis.shots import ShotDetector
+from highlight_plugin.media.branches import read_tiny_frames
+from highlight_plugin.media.probe import ffmpeg_exe, probe
 from highlight_plugin.render.cut import cut_clip, vertical_size
-from highlight_plugin.render.reframe import ActivityProfile, follow_track, track_inside, window_fraction
-from highlight_plugin.render.synthetic import subject_video
+from highlight_plugin.analysis.follow import ActivityProfile, follow_track, track_inside, window_fraction
+from tests.helpers.synthetic import subject_video
 
 FPS, W, H, BOX = 25, 640, 360, 48
 

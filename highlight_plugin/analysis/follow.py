@@ -122,7 +122,7 @@ def follow_track(profile: ActivityProfile, start, end, transitions=(), window=9 
 
     Args:
         profile: the finished :class:`ActivityProfile` of the video.
-        transitions: its shot changes (:class:`~highlight_plugin.decoding.shots.Transition` or dicts with ``time``).
+        transitions: its shot changes (:class:`~highlight_plugin.analysis.shots.Transition` or dicts with ``time``).
         window: the window's width as a fraction of the source width (9:16 in 16:9: 0.316).
         detail_weight: weight of detail against motion (both normalised per shot).
         smooth, jerk: how much the path resists moving and changing speed (per bin; larger: calmer). The speed

@@ -12,7 +12,7 @@ import torch
 
 from highlight_plugin.engine.errors import CheckpointError
 from highlight_plugin.features.base import load_state_dict
-from highlight_plugin.features.weights import PickledObject, load_pickle, save_tensors
+from highlight_plugin.weights import PickledObject, load_pickle, save_tensors
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -19,9 +19,12 @@ from typing import Callable, Dict, Mapping, Optional, Sequence
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from .base import AudioSpec, BaseExtractor, FrameSpec
-from .decoder import FRAME_FILTERS, MAX_CHUNK_BYTES, decode_frames, frame_bytes
-from .media import AudioStream, MediaInfo, audio_reader, frame_reader, probe, read_silence, select_audio_stream
+from highlight_plugin.media.specs import AudioSpec, FrameSpec
+from highlight_plugin.features.base import BaseExtractor
+from highlight_plugin.media.branches import FRAME_FILTERS, MAX_CHUNK_BYTES, decode_frames, frame_bytes
+from highlight_plugin.media.probe import AudioStream, MediaInfo, probe, select_audio_stream
+from highlight_plugin.media.audio import audio_reader, read_silence
+from highlight_plugin.media.frames import frame_reader
 
 
 @dataclass
@@ -107,7 +110,7 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
         on_rows: progress callback, called with the number of rows just computed.
         info: the result of :func:`probe` when the caller has it already.
         backend: video decoder, 'ffmpeg' (one sequential pass, the faster) or 'decord'
-            (see :func:`~highlight_plugin.features.media.read_frames_decord`).
+            (see :func:`~highlight_plugin.media.frames.read_frames_decord`).
         analyzers: name -> :class:`~.analyzer.BaseAnalyzer`, fed from the same pass (audio analyzers are left
             out when the video has no audio stream); their results are in ``analysis``.
         silent_audio: a video without an audio stream gives audio features of silence (else a DataError).

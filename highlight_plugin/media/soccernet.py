@@ -23,8 +23,10 @@ from typing import Iterator, Tuple
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from .decoder import MAX_CHUNK_BYTES, decode_frames, frame_bytes, register_frame_filter
-from .media import AUDIO_SILENCE, _Pipe, ffmpeg_exe, probe, register_audio_method
+from highlight_plugin.media.branches import MAX_CHUNK_BYTES, decode_frames, frame_bytes, register_frame_filter
+from highlight_plugin.media.audio import AUDIO_SILENCE, register_audio_method
+from highlight_plugin.media.pipe import _Pipe
+from highlight_plugin.media.probe import ffmpeg_exe, probe
 from .resample import resample_chunks
 
 LQ_FPS = 25.0  # ConvertHQtoLQ's frame rate; FrameCV's rule is written for it

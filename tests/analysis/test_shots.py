@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from highlight_plugin.decoding.shots import ShotDetector, detect_shots
-from highlight_plugin.features.decoder import read_tiny_frames
-from highlight_plugin.render.synthetic import Shot, edited_video
+from highlight_plugin.analysis.shots import ShotDetector, detect_shots
+from highlight_plugin.media.branches import read_tiny_frames
+from tests.helpers.synthetic import Shot, edited_video
 
 FPS = 25
 

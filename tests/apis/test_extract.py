@@ -5,8 +5,11 @@ import pytest
 import torch
 
 from highlight_plugin.engine.errors import DataError
-from highlight_plugin.features import CLIPExtractor, PANNsExtractor, extract
-from highlight_plugin.features.media import ffmpeg_exe
+from highlight_plugin.features import CLIPExtractor, PANNsExtractor
+from highlight_plugin.apis.extract import extract
+from highlight_plugin.media.probe import ffmpeg_exe
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 @pytest.fixture(scope='module')
@@ -29,7 +32,8 @@ def test_shapes_and_rows(media_dir, make_media, tmp_path, extractors):
 
 def test_batched_equals_per_clip(media_dir, tiny_clip_model, panns_model):
     """The batched streaming pipeline gives the straightforward per-clip features."""
-    from highlight_plugin.features import read_audio, read_frames
+    from highlight_plugin.media.audio import read_audio
+    from highlight_plugin.media.frames import read_frames
     path = str(media_dir / 'good.mp4')
     res = extract(path, dict(clip=CLIPExtractor(1.0, batch_size=3, model=tiny_clip_model),
                              panns=PANNsExtractor(1.0, batch_size=3, model=panns_model)),
@@ -94,8 +98,10 @@ def test_vit_b32_feature_sizes():
 def test_silent_audio_equals_a_silent_track(make_media, tmp_path, extractors):
     """A video without audio, read as silence, gives the rows of the same video with a silent track: each audio
     reading ('ffmpeg', librosa's, V&D's) gives the zeros it gives on such a track, as many samples."""
-    from highlight_plugin.features import AudioSpec, audio_reader, probe
-    from highlight_plugin.features.media import read_silence, silence_samples
+    from highlight_plugin.media.specs import AudioSpec
+    from highlight_plugin.media.audio import audio_reader
+    from highlight_plugin.media.probe import probe
+    from highlight_plugin.media.audio import read_silence, silence_samples
     from highlight_plugin.features.vggish import SAMPLE_RATE as VGGISH_RATE
     mute = make_media(tmp_path / 'mute.mp4', seconds=6.3, audio=None)
     silent = tmp_path / 'silent.mkv'  # the same frames with a silent stereo track
@@ -120,9 +126,9 @@ def test_silent_audio_equals_a_silent_track(make_media, tmp_path, extractors):
 def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, monkeypatch):
     """Shot changes, the follow profile and the pauses come from the extraction's own passes: one video decode
     (the tiny branch split off it), the audio chunks PANNs reads; alone (features on disk) the same results."""
-    from highlight_plugin.apis.analysis import ReelAnalysis
-    from highlight_plugin.features import decoder
-    from highlight_plugin.render.synthetic import Shot, edited_video
+    from highlight_plugin.analysis.reel import ReelAnalysis
+    from highlight_plugin.media import branches as decoder
+    from tests.helpers.synthetic import Shot, edited_video
     video = edited_video(tmp_path / 'cuts.mp4', [Shot('testsrc2', 3), Shot('smptebars', 3)], size='160x90',
                          fps=25, pauses=[(4.0, 4.6)]).path
     decodes, audio_reads = [], []
@@ -148,7 +154,7 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
 
 def test_late_start_matroska_duration(make_media, tmp_path):
     """An MKV whose timestamps start at 10 s lasts its frames' span, not the end of its timeline."""
-    from highlight_plugin.features import probe
+    from highlight_plugin.media.probe import probe
     from highlight_plugin.render.cut import stream_starts
     late = make_media(tmp_path / 'late.mkv', seconds=6, audio='sine', extra=['-output_ts_offset', '10'])
     assert probe(str(late)).duration == pytest.approx(6.0, abs=0.05)

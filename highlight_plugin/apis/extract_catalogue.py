@@ -1,4 +1,4 @@
-"""Extraction over many videos: input listing, skip-done, per-video failures, sharding.
+"""Extraction over many videos: skip-done, per-video failures, sharding; fitting a PCA on videos' features.
 
 Per video: all outputs exist -> skipped (unless ``overwrite``); otherwise :func:`extract`
 runs and every output is written atomically. A video that fails (unreadable, no audio,
@@ -10,56 +10,19 @@ of the sorted list, so no video is done twice.
 import time
 import traceback
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from highlight_plugin.engine.errors import ConfigError, DataError, HighlightError
+from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError, HighlightError
 from highlight_plugin.engine.fileio import append_jsonl, read_jsonl
-from .base import BaseExtractor
-from .layouts import Layout, save_array
-from .media import probe
-from .pipeline import expected_rows, extract
-from .provenance import check_same, write_provenance
-
-VIDEO_EXTS = {'.mp4', '.mkv', '.avi', '.mov', '.webm', '.m4v', '.flv', '.mpg', '.mpeg', '.ts',
-              '.wmv', '.3gp', '.wav', '.mp3', '.m4a', '.flac', '.aac'}
-
-
-def collect_videos(inputs: Iterable[str]) -> List[Tuple[Path, Path]]:
-    """``(video, root)`` pairs from files, directories (searched recursively for media
-    extensions) and ``.txt``/``.lst`` files listing one video per line (relative paths are
-    relative to the list file); ``root`` is the directory the video was found under.
-
-    Raises:
-        DataError: an input does not exist or a list names a missing file (with line number).
-    """
-    found = []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            found += [(v, p) for v in sorted(p.rglob('*'))
-                      if v.suffix.lower() in VIDEO_EXTS and v.is_file()]
-        elif p.is_file() and p.suffix.lower() in ('.txt', '.lst'):
-            for lineno, line in enumerate(p.read_text().splitlines(), 1):
-                line = line.strip()
-                if not line or line.startswith('#'):
-                    continue
-                v = Path(line) if Path(line).is_absolute() else p.parent / line
-                if not v.is_file():
-                    raise DataError(f'{p}:{lineno}: listed video {line!r} does not exist')
-                found.append((v, v.parent))
-        elif p.is_file():
-            found.append((p, p.parent))
-        else:
-            raise DataError(f'input {item!r} does not exist')
-    seen, unique = set(), []
-    for v, root in found:
-        if v.resolve() not in seen:
-            seen.add(v.resolve())
-            unique.append((v, root))
-    return unique
-
+from highlight_plugin.features.base import BaseExtractor
+from highlight_plugin.features.layouts import Layout, save_array
+from highlight_plugin.media.probe import probe
+from highlight_plugin.apis.extract import expected_rows, extract
+from highlight_plugin.features.provenance import check_same, write_provenance
+from highlight_plugin.features.pca import PCA, MomentAccumulator
+from highlight_plugin.media.files import collect_videos  # noqa: F401  (re-exported)
 
 def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: Layout,
                    extractors: Mapping[str, BaseExtractor], overwrite: bool = False,
@@ -170,3 +133,30 @@ def run_text_extraction(queries: Sequence[Tuple[int, str]], out_dir: str, layout
                 write_provenance(path, 'text', encoder.provenance, overwrite)
             save_array(path, arrays=arrays)
     return dict(done=len(todo), skipped=len(shard) - len(todo))
+
+
+def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 512,
+                      device: str = 'cpu', checkpoint: Optional[str] = None, random_init: bool = False,
+                      batch_size: int = 32, clip_len: float = 0.5, extractor=None,
+                      backend: str = 'ffmpeg', fix_channel_order: bool = False) -> PCA:
+    """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on all
+    their rows (streaming moments) and save it to ``out_path``, recording which features it was fitted on.
+    ``extractor``: an already built ResNet extractor without PCA (default: the soccernet layout's,
+    :class:`~highlight_plugin.features.keras_resnet.SoccerNetResNetExtractor`, with ``fix_channel_order``);
+    ``backend``: the frame decoder."""
+    if not out_path:
+        raise ConfigError('--fit-pca needs --pca PATH to save the fitted PCA')
+    if extractor is None and checkpoint is None and not random_init:
+        raise CheckpointError('--fit-pca needs --resnet-checkpoint (or --random-init)')
+    if extractor is None:
+        from ..features.keras_resnet import SoccerNetResNetExtractor
+        extractor = SoccerNetResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint,
+                                             fix_channel_order=fix_channel_order)
+    if extractor.pca is not None:
+        raise ConfigError('fit the PCA on raw features: the extractor already applies a PCA')
+    acc = MomentAccumulator()
+    for v in tqdm(videos, desc='PCA videos', unit='video'):
+        acc.update(extract(str(v), dict(resnet=extractor), backend=backend).features['resnet'])
+    pca = acc.pca(n_components, getattr(extractor, 'feature_tag', None))
+    pca.save(out_path)
+    return pca

@@ -1,9 +1,9 @@
 """What ``make_highlights`` learns about a video besides its features, from the same decode.
 
-* shot changes (:class:`~highlight_plugin.decoding.shots.ShotDetector`) and where the action is, per column of the
-  picture (:class:`~highlight_plugin.render.reframe.ActivityProfile`, for ``--vertical follow``), both from a
+* shot changes (:class:`~highlight_plugin.analysis.shots.ShotDetector`) and where the action is, per column of the
+  picture (:class:`~highlight_plugin.analysis.follow.ActivityProfile`, for ``--vertical follow``), both from a
   'tiny' branch of the feature decode: every frame at the source's rate, 64x36;
-* pauses (:class:`~highlight_plugin.decoding.pauses.LoudnessEnvelope`) from the audio chunks an audio extractor
+* pauses (:class:`~highlight_plugin.analysis.pauses.LoudnessEnvelope`) from the audio chunks an audio extractor
   already reads;
 * where the streams start (:func:`~highlight_plugin.render.cut.stream_starts`), so that feature rows, shot changes,
   pauses and cuts share one clock: the reel's, whose time 0 is the first video frame.
@@ -16,14 +16,14 @@ the audio, far cheaper than the feature networks.
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from ..decoding.pauses import LoudnessEnvelope
-from ..decoding.shots import ShotDetector, Transition
-from ..features.analyzer import BaseAnalyzer, shared_audio_spec
-from ..features.base import AudioSpec, FrameSpec
-from ..features.decoder import source_fps
-from ..features.media import probe, select_audio_stream
+from .pauses import LoudnessEnvelope
+from .shots import ShotDetector, Transition
+from .analyzers import BaseAnalyzer, shared_audio_spec
+from ..media.specs import AudioSpec, FrameSpec
+from ..media.branches import source_fps
+from ..media.probe import probe, select_audio_stream
 from ..render.cut import CutSource, StreamStarts, inspect_source, stream_starts
-from ..render.reframe import ActivityProfile
+from .follow import ActivityProfile
 
 TINY_WIDTH = 64  # pixels of the tiny frames (64x36): enough for shot changes and the follow profile
 PAUSE_AUDIO = AudioSpec(16000, 'ffmpeg')  # the pauses' own audio reading when no extractor reads audio
@@ -139,7 +139,7 @@ class ReelAnalysis:
 
     def run(self, path, on_seconds: Optional[Callable[[float], None]] = None) -> SourceAnalysis:
         """Analyse ``path`` by a decode of the analysis streams alone (its features come from disk)."""
-        from ..features import extract
+        from ..apis.extract import extract
         info = probe(str(path))
         analyzers = self.analyzers()
         stream = select_audio_stream(info, self.audio_languages)
