@@ -2,13 +2,19 @@
 and editor exports; or the same for a whole catalogue.
 
 Examples:
+    python tools/make_highlights.py film.mp4 --model umt-qvhighlights --query "the car chase" --out-dir reel/
     python tools/make_highlights.py film.mp4 configs/umt_hotstar.py work_dirs/umt_hotstar/best.pth \\
-        --clip-checkpoint ViT-B-32.bin --panns-checkpoint Cnn14_mAP=0.431.pth --out-dir reels/film --vertical follow
+        --clip-checkpoint ViT-B-32.pt --panns-checkpoint Cnn14_mAP=0.431.pth --out-dir reels/film --vertical follow
     python tools/make_highlights.py game/1_224p.mkv configs/soccernet/netvlad512_cmga-after_20s_highlight.py \\
         CKPT --second-half game/2_224p.mkv --features game --out-dir reels/game --classes goal,card
-    python tools/make_highlights.py films/ configs/umt_hotstar.py CKPT ... --out-dir reels/   # reels/<video id>/
+    python tools/make_highlights.py films/ --model umt-qvhighlights --query "..." --out-dir reels/  # reels/<id>/
     bash tools/torchrun.sh 2 tools/make_highlights.py list.txt configs/umt_hotstar.py CKPT ... --out-dir reels/ \\
         --launcher pytorch
+    python tools/make_highlights.py --recut reels/film [--edits edits.json]   # re-cut a reel, no network runs
+
+With --model NAME every positional is a video; without it the last two are the model's CONFIG and CHECKPOINT (a
+file, a zoo name, or "none" for random weights). A catalogue in which some videos failed finishes the others, then
+exits with status 1.
 """
 import argparse
 import os
@@ -22,64 +28,39 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from mmengine.config import DictAction  # noqa: E402
 
+from highlight_plugin.apis import cli  # noqa: E402
 from highlight_plugin.engine.cli import run_cli  # noqa: E402
-
-# options that only one domain (inference_cfg.task) reads
-DOMAIN_OPTIONS = dict(
-    saliency=('query', 'clip_checkpoint', 'panns_checkpoint', 'slowfast_checkpoint', 'min_len', 'max_len', 'top_k',
-              'audio_language'),
-    spotting=('second_half', 'second_half_start', 'half', 'video_ini', 'classes', 'resnet_checkpoint',
-              'vggish_checkpoint', 'pca'))
-DOMAIN_NAMES = dict(saliency='film (saliency)', spotting='football (spotting)')
+from highlight_plugin.engine.errors import ConfigError  # noqa: E402
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('inputs', nargs='+', metavar='VIDEO',
+    p.add_argument('inputs', nargs='*', metavar='VIDEO',
                    help='the video (football: the first half, or the whole match); several videos, a folder '
                         '(searched recursively) or a .txt list make a catalogue: one reel per video (football: per '
-                        'folder holding 1_<name> and 2_<name> halves) in OUT/<id>/')
-    p.add_argument('config')
-    p.add_argument('checkpoint', help='trained model weights ("none": random weights, for trying the pipeline)')
-    p.add_argument('--out-dir', required=True, metavar='OUT')
+                        'folder holding 1_<name> and 2_<name> halves) in OUT/<id>/; then CONFIG CHECKPOINT unless '
+                        '--model')
+    p.add_argument('--model', metavar='NAME', help='a published model by name (python tools/check_weights.py --list): '
+                   'its config, checkpoint and feature weights are fetched and verified on first use')
+    p.add_argument('--out-dir', metavar='OUT', help='where the reel is written (a catalogue: OUT/<id>/)')
+    p.add_argument('--recut', metavar='OUT', help='re-cut the reel in OUT from its saved result (no network runs): '
+                   'with --edits, the editor\'s edit list; the reel options given replace those it was made with')
+    p.add_argument('--edits', metavar='FILE', help='with --recut: an edit list (JSON, as the review page saves it)')
     p.add_argument('--features', metavar='DIR',
                    help='read the features from this dataset folder instead of extracting them (films: the '
                         'layout\'s files of the video, e.g. clip_features/<vid>.npz; football: '
                         '{1,2}_ResNET_TF2_PCA512.npy etc.); the video is only decoded at 64x36 (shot changes, '
                         '--vertical follow) and for its audio (pauses), and cut')
-    p.add_argument('--random-init', action='store_true', help='random feature networks where no weights are given')
     p.add_argument('--seed', type=int, help='seed of the random weights (checkpoint "none", --random-init)')
-    p.add_argument('--budget', type=float, help='at most this many seconds in all clips')
-    p.add_argument('--snap', type=float, default=2.0, metavar='SECONDS',
-                   help='move each clip edge to the nearest shot change, else to a pause in the audio, within '
-                        'this many seconds (0: off; football clips only grow, never losing their event)')
-    p.add_argument('--vertical', choices=['crop', 'blur', 'follow'],
-                   help='9:16 clips: centre crop, blurred fill, or a window following the action (per shot)')
-    p.add_argument('--vertical-size', default='source', metavar='WxH',
-                   help='size of 9:16 clips: "source" (the source\'s height, never upscaled; default) or e.g. '
-                        '1080x1920')
-    p.add_argument('--loudness', default='-14', metavar='LUFS',
-                   help='EBU R128 integrated loudness of every clip and the reel (default -14), or "off"')
-    p.add_argument('--true-peak', type=float, default=-1.0, metavar='DBTP', help='true-peak ceiling (default -1)')
-    p.add_argument('--preset', default='superfast', help='x264 preset of the clips (default superfast)')
-    p.add_argument('--no-cut', action='store_true', help='write the JSON, plot and exports only')
-    p.add_argument('--overwrite', action='store_true', help='catalogue: redo videos whose reel is finished')
-    p.add_argument('--launcher', default='none', choices=['none', 'pytorch', 'slurm'],
-                   help='catalogue: share the videos among the processes of torchrun (RANK, WORLD_SIZE; '
-                        'tools/torchrun.sh) or Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh)')
-    p.add_argument('--device', default='cpu')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config values, key=value')
+    cli.add_run_options(p)
+    cli.add_reel_options(p)
+    cli.add_weight_options(p)
     film = p.add_argument_group('films (saliency models)')
     film.add_argument('--query', help='text query, for query-conditioned models (QVHighlights)')
-    film.add_argument('--clip-checkpoint',
-                      help='CLIP ViT-B/32 weights: OpenAI ViT-B-32.pt or open_clip_model.safetensors')
-    film.add_argument('--panns-checkpoint', help='PANNs Cnn14 weights (Cnn14_mAP=0.431.pth)')
-    film.add_argument('--slowfast-checkpoint', help='SlowFast 8x8 weights (QVHighlights models): SLOWFAST_8x8_R50.pkl '
-                      'or its conversion (tools/convert_weights.py slowfast-caffe2)')
-    film.add_argument('--min-len', type=float, default=15.0, help='shortest clip, seconds')
-    film.add_argument('--max-len', type=float, default=60.0, help='longest clip, seconds')
-    film.add_argument('--top-k', type=int, default=5, help='at most this many clips')
-    film.add_argument('--audio-language', default='', help='preferred audio tracks, e.g. en,hin,hi')
+    film.add_argument('--min-len', type=float, help='shortest clip, seconds (default: the model\'s, 15)')
+    film.add_argument('--max-len', type=float, help='longest clip, seconds (default: the model\'s, 60)')
+    film.add_argument('--top-k', type=int, help='at most this many clips (default: the model\'s, 5)')
     match = p.add_argument_group('football (spotting models); a match is VIDEO plus one of the first three')
     match.add_argument('--second-half', metavar='FILE', help='the second half\'s video')
     match.add_argument('--second-half-start', metavar='T',
@@ -89,142 +70,120 @@ def parse_args(argv=None):
                        help='SoccerNet video.ini with each half\'s start in its file (default: a video.ini beside '
                             'the video, for the sections named after it)')
     match.add_argument('--classes', help='keep only these event classes, e.g. goal,card')
-    match.add_argument('--resnet-checkpoint', help='Keras resnet152_weights_tf_dim_ordering_tf_kernels.h5 (or its '
-                       'tools/convert_weights.py keras-resnet152 conversion)')
-    match.add_argument('--vggish-checkpoint', help='V&D\'s vggish_audioset_weights_without_fc2.h5, its conversion, or '
-                       'torchvggish vggish-10086976.pth')
-    match.add_argument('--pca', help='SoccerNet\'s pca_512_TF2.pkl,average_512_TF2.pkl (read as data) or their '
-                       'conversion (tools/convert_weights.py soccernet-pca)')
-    return p, p.parse_args(argv)
-
-
-def reel_options(args):
-    """make_highlights' reel options from the command line (ConfigError for bad values)."""
-    from highlight_plugin.engine.errors import ConfigError
-    from highlight_plugin.render import LoudnessTarget
-    from highlight_plugin.render.cut import vertical_size
-    if args.snap < 0:
-        raise ConfigError(f'--snap: seconds must be 0 (off) or more, got {args.snap}')
-    if args.loudness.lower() == 'off':
-        loudness = None
+    args = p.parse_args(argv)
+    if args.recut:
+        return args
+    if not args.out_dir:
+        p.error('the following arguments are required: --out-dir')
+    if args.model:
+        args.videos, args.config, args.checkpoint = args.inputs, None, None
+    elif len(args.inputs) < 3:
+        p.error('give VIDEO... CONFIG CHECKPOINT, or VIDEO... --model NAME')
     else:
-        try:
-            loudness = LoudnessTarget(integrated=float(args.loudness), true_peak=args.true_peak)
-        except ValueError:
-            raise ConfigError(f'--loudness: LUFS (e.g. -14) or "off", got {args.loudness!r}') from None
-        if not -70 < loudness.integrated < 0 or loudness.true_peak > 0:
-            raise ConfigError('--loudness must lie between -70 and 0 LUFS and --true-peak at or under 0 dBTP')
-    size = args.vertical_size.lower()
-    if size != 'source':
-        try:
-            width, height = (int(v) for v in size.split('x'))
-        except ValueError:
-            raise ConfigError(f'--vertical-size: "source" or WxH (e.g. 1080x1920), got {args.vertical_size!r}') \
-                from None
-        if (width, height) != vertical_size(width, height, height):
-            raise ConfigError(f'--vertical-size {args.vertical_size}: not 9:16 in even pixels (e.g. 1080x1920, '
-                              f'720x1280)')
-        size = height
-    return dict(snap=args.snap, loudness=loudness, vertical_size=size, preset=args.preset, vertical=args.vertical,
-                cut=not args.no_cut)
+        args.videos, args.config, args.checkpoint = args.inputs[:-2], args.inputs[-2], args.inputs[-1]
+    if not args.videos:
+        p.error('no video given')
+    return args
 
 
-def is_catalogue(inputs):
-    return len(inputs) > 1 or osp.isdir(inputs[0]) or inputs[0].lower().endswith(('.txt', '.lst'))
+def predict_options(args) -> dict:
+    """The options of the predictor's call (only those given: a model's domain refuses another's options)."""
+    classes = None if args.classes is None else tuple(c.strip() for c in args.classes.split(',') if c.strip())
+    given = dict(query=args.query, features_dir=args.features, snap=args.snap, follow=args.vertical == 'follow',
+                 top_k=args.top_k, min_len=args.min_len, max_len=args.max_len, budget=args.budget, classes=classes,
+                 audio_languages=cli.audio_languages(args), second_half=args.second_half,
+                 second_half_start=args.second_half_start, half=args.half, video_ini=args.video_ini)
+    return {k: v for k, v in given.items() if v not in (None, ())}
+
+
+def is_catalogue(videos):
+    return len(videos) > 1 or osp.isdir(videos[0]) or videos[0].lower().endswith(('.txt', '.lst'))
+
+
+def build_predictor(args):
+    """The predictor of ``--model`` or CONFIG CHECKPOINT, with the weight options given."""
+    from highlight_plugin.apis import HighlightPredictor
+    if args.seed is not None:
+        import torch
+        torch.manual_seed(args.seed)
+    weights = cli.weights_from_args(args)
+    device = cli.device(args)
+    if args.model:
+        return HighlightPredictor.from_pretrained(args.model, device=device, weights=weights,
+                                                  cfg_options=args.cfg_options, random_init=args.random_init)
+    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    return HighlightPredictor(args.config, checkpoint, weights, device=device, cfg_options=args.cfg_options,
+                              random_init=args.random_init)
 
 
 def main(argv=None):
-    parser, args = parse_args(argv)
-    reel = reel_options(args)
-    catalogue = is_catalogue(args.inputs)
+    args = parse_args(argv)
+    if args.recut:
+        return recut(args)
+    render = cli.render_options(args)
+    options = predict_options(args)
+    catalogue = is_catalogue(args.videos)
     ahead = None
-    if not catalogue and not args.features:  # the decode starts while the networks are built
-        from highlight_plugin.apis.highlights import decode_ahead
-        ahead = decode_ahead(args.inputs[0], args.config, args.cfg_options, reel['vertical'], reel['snap'],
-                             [s for s in args.audio_language.split(',') if s])
+    if not catalogue and args.config:  # the decode starts while the networks are built
+        from highlight_plugin.apis import read_ahead
+        ahead = read_ahead(args.videos[0], args.config, args.cfg_options, **options)
     try:
-        make(args, parser, reel, catalogue, ahead)
+        predictor = build_predictor(args)
+        if catalogue:
+            return make_catalogue(args, predictor, options, render)
+        make_one(args, predictor, options, render, ahead)
     finally:
         if ahead is not None:
             ahead.close()
 
 
-def make(args, parser, reel, catalogue, ahead):
-    from highlight_plugin.apis import init_model, make_highlights
-    from highlight_plugin.apis.highlights import build_decoder, domain_inputs
-    from highlight_plugin.engine.errors import ConfigError
-    from highlight_plugin.features import get_layout
-    from highlight_plugin.features.builder import build_extractors, build_text_encoder
-
-    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
-    if args.seed is not None:
-        import torch
-        torch.manual_seed(args.seed)
-    model = init_model(args.config, checkpoint, device=args.device, cfg_options=args.cfg_options, strict=True)
-    cfg = domain_inputs(model)
-    task = cfg['task']
-    for other, dests in DOMAIN_OPTIONS.items():
-        given = [d for d in dests if other != task and getattr(args, d) != parser.get_default(d)]
-        if given:
-            raise ConfigError(f'--{given[0].replace("_", "-")} is for {DOMAIN_NAMES[other]} models; '
-                              f'{args.config} is a {DOMAIN_NAMES[task]} model')
-    if catalogue and task == 'spotting':
-        given = [d for d in ('second_half', 'second_half_start', 'half', 'video_ini') if getattr(args, d) is not None]
-        if given:
-            raise ConfigError(f'--{given[0].replace("_", "-")} names one match; a catalogue is made of folders '
-                              f'holding 1_<name> and 2_<name> halves')
-    layout = get_layout(cfg.get('layout', 'hotstar'))
-    extractors = None
-    if not args.features:
-        names = list(dict.fromkeys((*cfg['video'], *cfg['audio'])))
-        checkpoints = dict(clip=args.clip_checkpoint, panns=args.panns_checkpoint, slowfast=args.slowfast_checkpoint,
-                           resnet=args.resnet_checkpoint, vggish=args.vggish_checkpoint)
-        extractors = build_extractors(layout, names, device=args.device, checkpoints=checkpoints,
-                                      random_init=args.random_init, options=dict(resnet=dict(pca=args.pca)),
-                                      recipe=cfg.get('recipe'))
-    if task == 'saliency':
-        decoder = build_decoder(model, min_len=args.min_len, max_len=args.max_len, top_k=args.top_k,
-                                budget=args.budget)
-        text_encoder = None
-        if cfg.get('query'):
-            text_encoder = build_text_encoder(layout, (extractors or {}).get('clip'), args.clip_checkpoint,
-                                              args.device, args.random_init, recipe=cfg.get('recipe'))
-        options = dict(layout=layout.name, query=args.query, text_encoder=text_encoder,
-                       audio_languages=[s for s in args.audio_language.split(',') if s])
-    else:
-        keep = None if args.classes is None else [c.strip() for c in args.classes.split(',') if c.strip()]
-        decoder = build_decoder(model, budget=args.budget, keep=keep)
-        options = dict(second_half=args.second_half, second_half_start=args.second_half_start, half=args.half,
-                       video_ini=args.video_ini)
-    if catalogue:
-        return make_catalogue(args, task, model, extractors, decoder, reel, options)
-    result = make_highlights(args.inputs[0], model, extractors, args.out_dir, decoder=decoder,
-                             features_dir=args.features, ahead=ahead, **reel, **options)
+def make_one(args, predictor, options, render, ahead):
+    """One reel: predict, write, print the segments."""
+    from highlight_plugin.engine.progress import reel_progress
+    with reel_progress(args.features is None, desc=osp.basename(args.videos[0])[:30]) as progress:
+        result = predictor(args.videos[0], progress=progress, ahead=ahead, **options)
+        result.write(args.out_dir, progress=progress, **vars(render))
     for i, seg in enumerate(result.segments, 1):
         event = f'  {seg["clock"]}, {seg["class"]} ({seg["confidence"]:.2f})' if 'clock' in seg else ''
         print(f'{i:2d}. {seg["start"]:9.2f}-{seg["end"]:9.2f} s  score {seg["score"]:.3f}{event}')
     print(f'wrote {result.files["report"]}')
 
 
-def make_catalogue(args, task, model, extractors, decoder, reel, options):
-    """One reel per film / match of the inputs in OUT/<id>/ (highlight_plugin.apis.catalogue)."""
-    from highlight_plugin.apis import make_highlights
+def make_catalogue(args, predictor, options, render):
+    """One reel per film / match of the inputs in OUT/<id>/ (highlight_plugin.apis.catalogue); exits 1 when some
+    failed (after finishing the others)."""
     from highlight_plugin.apis.catalogue import film_items, match_items, run_catalogue
     from highlight_plugin.engine.dist import launcher_shard
-    rank, world = launcher_shard(args.launcher)
-    if task == 'spotting':
-        items, rejected = match_items(args.inputs, args.features)
+    if predictor.task == 'spotting':
+        given = [d for d in ('second_half', 'second_half_start', 'half', 'video_ini') if d in options]
+        if given:
+            raise ConfigError(f'--{given[0].replace("_", "-")} names one match; a catalogue is made of folders '
+                              f'holding 1_<name> and 2_<name> halves')
+        items, rejected = match_items(args.videos, args.features)
     else:
-        items, rejected = film_items(args.inputs, args.features), []
+        items, rejected = film_items(args.videos, args.features), []
+    rank, world = launcher_shard(args.launcher)
 
     def make(item, out_dir):
-        return make_highlights(item.video, model, extractors, out_dir, decoder=decoder,
-                               features_dir=item.features_dir, **reel, **dict(options, **item.options))
+        opts = dict(options, **item.options, features_dir=item.features_dir)
+        return predictor(item.video, **{k: v for k, v in opts.items() if v is not None}).write(out_dir, **vars(render))
 
     counts = run_catalogue(items, args.out_dir, make, overwrite=args.overwrite, rank=rank, world_size=world,
                            rejected=rejected)
     print(f'[rank {rank}/{world}] reels: {counts["done"]} done, {counts["skipped"]} skipped, {counts["failed"]} '
           f'failed' + (f' (see {args.out_dir}/failures.jsonl)' if counts['failed'] else ''))
+    if counts['failed']:
+        sys.exit(1)
+
+
+def recut(args):
+    """Re-cut the reel of ``--recut OUT`` from its saved result, with the edit list of ``--edits``."""
+    from highlight_plugin.apis.recut import recut_reel
+    from highlight_plugin.render import RenderOptions
+    default = vars(RenderOptions())  # options left at their defaults keep the reel's own
+    changed = {k: v for k, v in vars(cli.render_options(args)).items() if v != default[k]}
+    result = recut_reel(args.recut, edits=args.edits, render=changed)
+    print(f'wrote {result.files["report"]}')
 
 
 if __name__ == '__main__':

@@ -76,6 +76,21 @@ class ActivityProfile:
             self._done = True
         return self
 
+    def state(self) -> dict:
+        """What :meth:`from_state` rebuilds the finished profile from (a saved result keeps it)."""
+        return dict(fps=self.fps, per_bin=self.per_bin, frames=self.frames, motion=self.motion.astype(np.float16),
+                    detail=self.detail.astype(np.float16))
+
+    @classmethod
+    def from_state(cls, state: dict) -> 'ActivityProfile':
+        """The finished profile of :meth:`state`."""
+        profile = cls(state['fps'])
+        profile.per_bin, profile.frames = int(state['per_bin']), int(state['frames'])
+        profile.bin_seconds = profile.per_bin / profile.fps
+        profile._motion, profile._detail = list(np.asarray(state['motion'])), list(np.asarray(state['detail']))
+        profile._done = True
+        return profile
+
     @property
     def motion(self) -> np.ndarray:
         """(bins, columns) mean absolute frame difference per column."""

@@ -58,6 +58,17 @@ class LoudnessEnvelope:
         self.finish()
         return self._power[0]
 
+    def state(self) -> dict:
+        """What :meth:`from_state` rebuilds the finished envelope from (a saved result keeps it)."""
+        return dict(sample_rate=self.sample_rate, hop=self.hop, start=self.start, power=self.power.astype(np.float32))
+
+    @classmethod
+    def from_state(cls, state: dict) -> 'LoudnessEnvelope':
+        """The finished envelope of :meth:`state`."""
+        env = cls(state['sample_rate'], state['hop'], state['start'])
+        env._power = [np.asarray(state['power'], np.float32)]
+        return env.finish()
+
     @property
     def duration(self) -> float:
         return len(self.power) * self.hop

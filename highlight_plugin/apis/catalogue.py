@@ -1,4 +1,5 @@
-"""``make_highlights`` over a catalogue: many films, or many matches, with the networks built once.
+"""Reels of a catalogue: many films, or many matches, with one :class:`~.predictor.HighlightPredictor` (networks
+built once).
 
 Items:
 
@@ -11,7 +12,7 @@ Items:
   video that is no half of such a pair is reported as a failure. With ``features_dir`` a match reads its features
   from the same path under it (``<features_dir>/<league>/<season>/<game>/1_ResNET_TF2_PCA512.npy``).
 
-Each item is written to ``<out_dir>/<id>/`` by :func:`~.highlights.make_highlights`, which stages everything beside
+Each item is written to ``<out_dir>/<id>/`` by :meth:`~.result.HighlightResult.write`, which stages everything beside
 it and renames the finished folder into place: an item is **finished** when its folder holds ``highlights.json``
 (written last). A rerun skips finished items (``overwrite`` redoes them), an item that fails is appended to
 ``<out_dir>/failures.jsonl`` and the batch goes on, a finished one to ``<out_dir>/reels.jsonl``. With ``world_size``
@@ -31,8 +32,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..engine.errors import ConfigError, DataError, HighlightError
 from ..engine.fileio import append_jsonl
+from ..render.outputs import FINISHED  # written last into an item's folder
 
-FINISHED = 'highlights.json'  # written last into an item's folder
 _HALF = re.compile(r'^([12])_(.+)$')
 
 
@@ -104,7 +105,7 @@ def run_catalogue(items: Sequence[CatalogueItem], out_dir: str, make, overwrite:
     """Make the reels of this process's share of ``items`` (see the module doc).
 
     Args:
-        make: ``make(item, item_out_dir)`` makes one reel (``make_highlights`` with the networks built once).
+        make: ``make(item, item_out_dir)`` makes one reel (the predictor, then writing its result).
         rejected: ``(video, why)`` of inputs that are no item, recorded as failures (by rank 0).
         log: where one line per item goes.
 

@@ -22,10 +22,11 @@ from ..datasets.soccernet import half_feature_path
 from ..datasets.soccernet_labels import resolve_classes
 from ..datasets.soccernet_video_ini import FILE_NAME as VIDEO_INI, half_timing
 from ..engine.errors import ConfigError, DataError
-from .base import (HighlightResult, assemble_inputs, check_extractors, expected_extraction_rows, extract_for_model,
-                   model_inputs, no_progress)
+from .base import ScoreRequest, assemble_inputs, check_extractors, expected_extraction_rows, extract_for_model
+from .result import HighlightResult
 
 ORDINALS = {1: '1st', 2: '2nd', 3: '3rd'}
+OPTIONS = ('second_half', 'second_half_start', 'half', 'video_ini', 'classes')  # the options only football reads
 
 
 def ordinal(half: int) -> str:
@@ -140,6 +141,12 @@ def spotting_setup(model):
     return dict(classes=classes, feature_files=files, fps=model.fps, window_frames=model.window_frames)
 
 
+def decoder_overrides(options) -> dict:
+    """The segment decoder's settings a call changes (None: the config's)."""
+    keep = None if options.classes is None else list(options.classes)
+    return dict(budget=options.budget, keep=keep)
+
+
 def decoder_cfg(model, cfg):
     """:class:`SoccerHighlightDecoder` over the model's classes; ``keep`` (``--classes``) is checked by name."""
     cfg = dict(dict(type='SoccerHighlightDecoder'), **cfg, classes=spotting_setup(model)['classes'], dt=1.0)
@@ -154,23 +161,19 @@ def decoder_cfg(model, cfg):
     return cfg
 
 
-def _half_rows_from_video(halves, model, extractors, setup, progress, analysis=None, ahead=None):
+def _half_rows_from_video(halves, predictor, request: ScoreRequest, setup):
     """Feature rows of each half, from one extraction per file (both halves of a one-file match share it)."""
-    from ..features import get_layout
-    if not extractors:
-        raise ConfigError('no feature extractors given: build them, or pass the features (--features DIR)')
-    cfg = model_inputs(model)
-    layout = get_layout(cfg.get('layout', 'soccernet'))
-    cfg['clip_len'] = 1.0 / setup['fps']
+    cfg = dict(predictor.inference, clip_len=1.0 / setup['fps'])
+    layout = predictor.layout
+    extractors = predictor.extractors
     rows = {}
     files = list(dict.fromkeys(h.source for h in halves))
     check_extractors(extractors, cfg)
-    with progress.stage('extract', total=expected_extraction_rows(files, extractors)) as update:
-        results = {source: extract_for_model(source, extractors, cfg, layout.audio_languages, update, analysis,
-                                             ahead) for source in files}
+    with request.progress.stage('extract', total=expected_extraction_rows(files, extractors)) as update:
+        results = {source: extract_for_model(source, extractors, cfg, request, layout.audio_languages, update)
+                   for source in files}
     for source in files:
-        result = results[source]
-        video, audio = assemble_inputs(result.features, cfg, layout.clip_len)
+        video, audio = assemble_inputs(results[source].features, cfg, layout.clip_len)
         for h in halves:
             if h.source == source:
                 first, count = int(round(h.start * setup['fps'])), int(round(h.duration * setup['fps']))
@@ -200,19 +203,14 @@ def _half_rows_from_features(halves, features_dir, setup, cfg):
     return rows
 
 
-def score_match(video, model, extractors=None, decoder=None, features_dir=None, progress=None, second_half=None,
-                second_half_start=None, half=None, video_ini=None, analysis=None, ahead=None) -> HighlightResult:
+def score(predictor, request: ScoreRequest) -> HighlightResult:
     """Spot the events of a match and make them highlight segments, best first.
 
-    Args:
-        video, second_half, second_half_start, half, video_ini: the match, see :func:`plan_match`.
-        extractors (dict | None): the features of ``inference_cfg`` (ResNet + PCA, VGGish), extracted once per file.
-        features_dir (str | None): read each half's features from ``{half}_<feature file>`` there instead (the
-            file names of the model's dataset config, e.g. ``1_ResNET_TF2_PCA512.npy``); the videos are only cut.
-        decoder: a :class:`SoccerHighlightDecoder` (default: ``inference_cfg.decoder`` over the model's classes).
-        progress: a :class:`~highlight_plugin.engine.progress.StageProgress` with 'extract' and 'score' stages.
-        analysis: a :class:`~.analysis.ReelAnalysis` fed by the extraction (shot changes, pauses, ...).
-        ahead: the first file's decode, started while the networks were built (:func:`~.highlights.decode_ahead`).
+    The match is ``request.video`` plus the options ``second_half``, ``second_half_start``, ``half``, ``video_ini``
+    (see :func:`plan_match`). Its features (ResNet + PCA, VGGish: ``inference_cfg``) are extracted once per file,
+    or read with ``features_dir`` from ``{half}_<feature file>`` there (the file names of the model's dataset
+    config, e.g. ``1_ResNET_TF2_PCA512.npy``); the decoder is a :class:`SoccerHighlightDecoder` over the model's
+    classes.
 
     The result's ``keep`` holds, per segment, the span its edges may not cut into when snapped: the event with the
     class's pre/post margins, within the segment (a goal is never snapped out of its clip).
@@ -232,14 +230,14 @@ def score_match(video, model, extractors=None, decoder=None, features_dir=None, 
         DataError: a missing or unreadable file, a half shorter than one window of the model, features whose
             length disagrees with the half (see :mod:`~highlight_plugin.features.precomputed`).
     """
+    model, options = predictor.model, request.options
     setup = spotting_setup(model)
-    progress = progress or no_progress()
-    decoder = decoder or TASK_UTILS.build(decoder_cfg(model, model_inputs(model)['decoder']))
-    halves = plan_match(video, second_half, second_half_start, half, video_ini)
-    rows = (_half_rows_from_features(halves, features_dir, setup, model_inputs(model)) if features_dir else
-            _half_rows_from_video(halves, model, extractors, setup, progress, analysis, ahead))
-    with progress.stage('score'):
-        return _spot(halves, rows, model, setup, decoder)
+    halves = plan_match(request.video, options.second_half, options.second_half_start, options.half,
+                        options.video_ini)
+    rows = (_half_rows_from_features(halves, options.features_dir, setup, predictor.inference)
+            if options.features_dir else _half_rows_from_video(halves, predictor, request, setup))
+    with request.progress.stage('score'):
+        return _spot(halves, rows, model, setup, request.decoder)
 
 
 def _spot(halves, rows, model, setup, decoder) -> HighlightResult:

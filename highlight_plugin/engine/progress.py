@@ -84,3 +84,18 @@ class StageProgress:
 
     def __exit__(self, *exc):
         self.close()
+
+
+REEL_STAGES = ('extract', 'score', 'cut')  # the stages of making a reel
+# their shares of the bar: from raw video (the decode and the networks dominate), from features on disk
+REEL_WEIGHTS = {True: dict(extract=0.8, score=0.03, cut=0.17), False: dict(extract=0.3, score=0.3, cut=0.4)}
+
+
+def reel_progress(extracting: bool = True, desc: str = '') -> StageProgress:
+    """The bar of one reel (stages :data:`REEL_STAGES`), on stderr when it is a terminal."""
+    return StageProgress(REEL_WEIGHTS[bool(extracting)], desc=desc)
+
+
+def no_progress(stages=REEL_STAGES) -> StageProgress:
+    """A bar over ``stages`` that shows nothing."""
+    return StageProgress({name: 1.0 for name in stages}, enabled=False)

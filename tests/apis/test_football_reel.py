@@ -262,27 +262,25 @@ def test_raw_match_to_reel_with_the_real_spotter(tmp_path, make_media):
 
 def test_a_failure_while_writing_leaves_nothing(match, tmp_path, monkeypatch):
     """An error in the middle of cutting (here: the second clip) leaves no output and no staging folder."""
-    from highlight_plugin import render
-    from highlight_plugin.apis import highlights
+    from highlight_plugin.apis import HighlightPredictor
     from highlight_plugin.engine.errors import DataError
-    model = init_model(CONFIG, match['ckpt'], cfg_options={'model.video_pool.num_clusters': 8,
-                                                           'model.audio_pool.num_clusters': 8})
+    from highlight_plugin.render import cut as cutting
+    predictor = HighlightPredictor(CONFIG, match['ckpt'], cfg_options={'model.video_pool.num_clusters': 8,
+                                                                       'model.audio_pool.num_clusters': 8})
     game = match['game']
-    result = highlights.DOMAINS['spotting'].score(
-        game / '1_224p.mkv', model, decoder=highlights.build_decoder(model), features_dir=str(game),
-        second_half=str(game / '2_224p.mkv'))
+    result = predictor(game / '1_224p.mkv', features_dir=str(game), second_half=str(game / '2_224p.mkv'))
     assert len(result.segments) >= 2
-    cut, calls = render.cut_clip, []
+    cut, calls = cutting.cut_clip, []
 
     def failing_cut(*args, **kwargs):
         calls.append(args)
         if len(calls) == 2:
             raise DataError('ffmpeg failed writing clip 2')
         return cut(*args, **kwargs)
-    monkeypatch.setattr(render, 'cut_clip', failing_cut)
+    monkeypatch.setattr(cutting, 'cut_clip', failing_cut)
     for out in (tmp_path / 'new', tmp_path):  # a new folder is removed again; an existing one is left as it was
         with pytest.raises(DataError, match='clip 2'):
-            highlights.write_highlights(result, str(out))
+            result.write(str(out))
         calls.clear()
     assert not (tmp_path / 'new').exists() and sorted(p.name for p in tmp_path.iterdir()) == []
 

@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 
 from highlight_plugin.apis import init_model
-from highlight_plugin.apis.highlights import assemble_inputs
+from highlight_plugin.apis.base import assemble_inputs
 from highlight_plugin.media.probe import probe
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

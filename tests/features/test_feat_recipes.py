@@ -133,12 +133,12 @@ def test_caffe2_names_and_refusals(tmp_path):
         caffe2_slowfast_state(str(tmp_path / 'code.pkl'), own)
 
 
-def test_make_highlights_refuses_another_recipe(tmp_path):
+def test_a_model_refuses_extractors_of_another_recipe(tmp_path):
     from types import SimpleNamespace
 
-    from highlight_plugin.apis import make_highlights
-    model = SimpleNamespace(cfg=dict(inference_cfg=dict(recipe='univtg_hotstar', layout='hotstar', video=('clip',))))
+    from highlight_plugin.apis.base import extract_for_model
     clip = SimpleNamespace(provenance=dict(recipe='custom', extractor='clip', feature='clip'))
+    cfg = dict(recipe='univtg_hotstar', layout='hotstar', video=('clip',))
     with pytest.raises(ConfigError, match="extractor 'clip': clip features of recipe 'custom', but the model was "
                                           "trained on 'univtg_hotstar'"):
-        make_highlights('film.mp4', model, dict(clip=clip), str(tmp_path))
+        extract_for_model('film.mp4', dict(clip=clip), cfg, request=None)

@@ -93,20 +93,21 @@ def test_errors(media_dir):
         list(read_frames_decord(audio_only.path, 1.0, 32, info=audio_only))
 
 
-def test_cli_decoder_option(media_dir, tmp_path, tiny_clip_name):
+def test_cli_reader_option(media_dir, tmp_path, tiny_clip_name):
     tool = Path(__file__).parents[2] / 'tools' / 'extract_features.py'
     spec = importlib.util.spec_from_file_location('extract_features_tool', tool)
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
-    assert cli.parse_args(['v.mp4', '--out-dir', 'o', '--layout', 'hotstar']).decoder == 'ffmpeg'
+    assert cli.parse_args(['v.mp4', '--out-dir', 'o', '--layout', 'hotstar']).reader == 'ffmpeg'
+    assert cli.parse_args(['v.mp4', '--out-dir', 'o', '--layout', 'hotstar', '--decoder', 'decord']).reader == 'decord'
     feats = {}
-    for decoder in ('ffmpeg', 'decord'):
-        out = tmp_path / decoder
+    for reader in ('ffmpeg', 'decord'):
+        out = tmp_path / reader
         torch.manual_seed(0)  # same random weights for both runs
         assert cli.main([str(media_dir / 'good.mp4'), '--out-dir', str(out), '--layout', 'qvhighlights',
                          '--features', 'clip', '--clip-model', tiny_clip_name, '--random-init',
-                         '--no-progress', '--decoder', decoder]) == 0
-        feats[decoder] = np.load(out / 'clip_features' / 'good.npz')['features']
+                         '--no-progress', '--reader', reader]) == 0
+        feats[reader] = np.load(out / 'clip_features' / 'good.npz')['features']
     assert feats['decord'].shape == feats['ffmpeg'].shape == (2, 32)
     assert not np.array_equal(feats['decord'], feats['ffmpeg'])  # the option reached the reader
     np.testing.assert_allclose(feats['decord'], feats['ffmpeg'], atol=0.1 * np.abs(feats['ffmpeg']).max())
