@@ -1,9 +1,9 @@
 """Time the QVHighlights evaluation of the whole val split (HD and MR), one core.
 
-    python benchmarks/eval_speed.py
+    python benchmarks/eval_speed.py [--gt highlight_val_release.jsonl]
 
-Uses the real val annotations (``/work/shared/data/qvhighlights`` when present,
-else the copy under ``tests/data``) and the seeded random submission of
+Uses the real val annotations (``--gt``; default: the copy under
+``tests/data/qvhighlights``) and the seeded random submission of
 ``tests/evaluation/qvh_submissions.py``. Times parsing/validation plus all
 metrics, as ``tools/eval_qvhighlights.py`` runs them (JSON reading excluded);
 prints the best wall time of 7 runs (least disturbed by other processes) as the
@@ -15,6 +15,7 @@ import os
 for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = '1'
 
+import argparse  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import runpy  # noqa: E402
@@ -22,7 +23,6 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = '/work/shared/data/qvhighlights/highlight_val_release.jsonl'
 LOCAL = os.path.join(REPO, 'tests', 'data', 'qvhighlights', 'highlight_val_release.jsonl')
 
 
@@ -33,11 +33,25 @@ def _load(path, name):
     return module
 
 
-def main():
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--gt', default=LOCAL if os.path.isfile(LOCAL) else None,
+                        help='QVHighlights val annotations (default: tests/data/qvhighlights/'
+                             'highlight_val_release.jsonl)')
+    args = parser.parse_args(argv)
+    if args.gt is None:
+        parser.error(f'no annotations at {LOCAL}: pass --gt PATH/highlight_val_release.jsonl')
+    if not os.path.isfile(args.gt):
+        parser.error(f'--gt {args.gt}: no such file')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     tool = runpy.run_path(os.path.join(REPO, 'tools', 'eval_qvhighlights.py'))
     qvh = tool['load_numpy_only']('evaluation.functional.qvhighlights')
     gen = _load(os.path.join(REPO, 'tests', 'evaluation', 'qvh_submissions.py'), 'gen')
-    gt_path = SHARED if os.path.exists(SHARED) else LOCAL
+    gt_path = args.gt
     gt = qvh.load_jsonl(gt_path)
     # Round-trip through JSON so the records look exactly like a read file.
     submission = json.loads(json.dumps(gen.make_submission(gt, kind='random', seed=0)))

@@ -2,8 +2,8 @@
 
     python benchmarks/extract_speed.py [--minutes 10] [--threads 2] [--check 8]
 
-Generates (once, cached under /tmp) a 1280x720 30-fps H.264 video with AAC audio
-(lavfi testsrc + sine) and reports video seconds per wall second of
+Generates (once, cached under --cache, default highlight_bench in the temp folder) a 1280x720
+30-fps H.264 video with AAC audio (lavfi testsrc + sine) and reports video seconds per wall second of
   1. end to end: ``highlight_plugin.features.extract`` with CLIP ViT-B/32 (one frame per
      2-s clip) + PANNs Cnn14 (2-s windows), networks built once beforehand, timing
      including their warm-up (first calls), and the peak memory it reached;
@@ -26,6 +26,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -129,7 +130,7 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--batch-size', type=int, default=32)
     p.add_argument('--check', type=int, default=8, help='clips compared with the per-clip computation')
-    p.add_argument('--cache', default='/tmp/highlight_bench')
+    p.add_argument('--cache', default=os.path.join(tempfile.gettempdir(), 'highlight_bench'))
     p.add_argument('--layouts', default='hotstar,qvhighlights', help='recipes to measure too ("" for none)')
     p.add_argument('--qv-minutes', type=float, default=1.0, help='video length for the qvhighlights layout')
     args = p.parse_args()

@@ -2,9 +2,9 @@
 
     python benchmarks/reel_speed.py [--minutes 10] [--threads 2] [--extra "--flag value ..."] [--skip-parts]
 
-Generates once (cached under --cache, default /tmp/highlight_bench) a 1280x720 30-fps H.264 video with AAC audio
-made of shots of test patterns joined by cuts, dissolves and fades, with speech-like audio and pauses (a 60-s edit
-repeated), and a UMT checkpoint of random weights for configs/umt_hotstar.py. Then:
+Generates once (cached under --cache, default highlight_bench in the temp folder) a 1280x720 30-fps H.264 video
+with AAC audio made of shots of test patterns joined by cuts, dissolves and fades, with speech-like audio and pauses
+(a 60-s edit repeated), and a UMT checkpoint of random weights for configs/umt_hotstar.py. Then:
 
 1. end to end: ``tools/make_highlights.py`` in a fresh process (start-up, network building and the random-init
    feature networks included) for a 60-s reel (--budget 60), with every reel option the tool offers on (those of
@@ -25,6 +25,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -196,7 +197,7 @@ def main():
     p.add_argument('--minutes', type=int, default=10)
     p.add_argument('--video', help='measure on this video instead of the generated edit (e.g. a film of yours)')
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--cache', default='/tmp/highlight_bench')
+    p.add_argument('--cache', default=os.path.join(tempfile.gettempdir(), 'highlight_bench'))
     p.add_argument('--extra', default='', help='more make_highlights options, e.g. "--vertical blur"')
     p.add_argument('--skip-parts', action='store_true', help='only the end-to-end figure')
     p.add_argument('--full-size', action='store_true', help='also cut the 9:16 clips at 1080x1920')

@@ -11,8 +11,8 @@ ResNet-152 alone on the same machine, which caps 2-fps extraction: the realtime 
 and ``1_VGGish.npy``) and a cheap 160x90 5-fps video of the same length to cut (``--features-minutes``). Last
 line: seconds from the command to the finished reel (target: under 45 s on 2 cores).
 
-Inputs are generated once and cached under ``--cache`` (default /tmp/highlight_plugin_bench; the random checkpoint
-is 1.1 GB). Timings on a shared machine are noisy: run it on an idle one.
+Inputs are generated once and cached under ``--cache`` (default: highlight_plugin_bench in the temp folder; the
+random checkpoint is 1.1 GB). Timings on a shared machine are noisy: run it on an idle one.
 
 Usage:
     python benchmarks/soccer_reel_speed.py [--minutes 10 [3 ...]] [--threads 2]
@@ -23,6 +23,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -124,7 +125,7 @@ def main():
     parser.add_argument('--features-minutes', type=float, default=45.0)
     parser.add_argument('--budget', type=float, default=180.0, help='reel length, seconds')
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--cache', default='/tmp/highlight_plugin_bench')
+    parser.add_argument('--cache', default=osp.join(tempfile.gettempdir(), 'highlight_plugin_bench'))
     args = parser.parse_args()
     os.makedirs(args.cache, exist_ok=True)
     ckpt = make_checkpoint(osp.join(args.cache, 'cmga_random.pth'))

@@ -1,4 +1,4 @@
-# Attention-bottleneck fusion (soccer.md §3.7): UMT's bottleneck layer at d = 512 with 4 learned tokens on the
+# Attention-bottleneck fusion (docs/soccer.md §3.7): UMT's bottleneck layer at d = 512 with 4 learned tokens on the
 # 40-frame sequences (before pooling), then one shared NetVLAD K=512 (no gating), dropout 0.5.
 _base_ = ['./netvlad512_concat_20s_highlight.py']
 model = dict(

@@ -1,4 +1,4 @@
-# CMGA after pooling (CMGAArchi2, soccer.md §3.5): CMGA on the pooled vectors as length-1 sequences.
+# CMGA after pooling (CMGAArchi2, docs/soccer.md §3.5): CMGA on the pooled vectors as length-1 sequences.
 _base_ = ['./netvlad512_concat_20s_highlight.py']
 model = dict(
     video_pool=dict(context_gating=False),

@@ -1,4 +1,4 @@
-# GMU fusion of the pooled vectors (soccer.md §3.4): NetVLAD K=512 without gating, dropout 0.5.
+# GMU fusion of the pooled vectors (docs/soccer.md §3.4): NetVLAD K=512 without gating, dropout 0.5.
 _base_ = ['./netvlad512_concat_20s_highlight.py']
 model = dict(
     video_pool=dict(context_gating=False),

@@ -1,4 +1,4 @@
-# Transformer fusion (LateFusionArchi, soccer.md §3.6): [CLS, v, a], 2 layers, d 512, 8 heads, FF 1024.
+# Transformer fusion (LateFusionArchi, docs/soccer.md §3.6): [CLS, v, a], 2 layers, d 512, 8 heads, FF 1024.
 _base_ = ['./netvlad512_concat_20s_highlight.py']
 model = dict(
     video_pool=dict(context_gating=False),

@@ -2,7 +2,7 @@
 
 ``init_model`` builds a model from a config and a checkpoint; ``predict_saliency`` scores every clip of a
 video. Videos longer than the model's training length run on overlapping windows no longer than that length,
-and the clip scores of overlapping windows are averaged (umt.md §12: positional-encoding rows past the training
+and the clip scores of overlapping windows are averaged (docs/umt.md §12: positional-encoding rows past the training
 length were never trained).
 """
 import re

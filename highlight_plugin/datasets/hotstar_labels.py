@@ -1,4 +1,4 @@
-"""Hotstar raw scene annotations -> ``labels.csv`` (spec datasets.md §3).
+"""Hotstar raw scene annotations -> ``labels.csv`` (docs/datasets.md §3).
 
 Raw sheet: one row per scene with ``content_id``, ``start_position_scene`` /
 ``end_position_scene`` (``"0:01:23"``, ``"00:01:23.000"``) and one or more ``rating_*``

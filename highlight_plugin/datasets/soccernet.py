@@ -1,6 +1,6 @@
 """SoccerNet per-half features cut into training windows or served whole for 1-s-stride spotting.
 
-Layout (datasets.md §7)::
+Layout (docs/datasets.md §7)::
 
     data_root/<features prefix>/<league>/<season>/<game>/{1,2}_<video file>, {1,2}_<audio file>
     data_root/<labels prefix>/<league>/<season>/<game>/Labels-v2.json   (or Labels.json for v1)
@@ -222,7 +222,7 @@ class SoccerNetWindowDataset(BaseDataset):
 
     def second_labels(self, gt_events, num_seconds):
         """Reference per-second labels (S, C) of a half: second i is positive for an event at second s when
-        s lies in its centred window [i - W/2, i + W/2); background iff no event class (datasets.md §7.5)."""
+        s lies in its centred window [i - W/2, i + W/2); background iff no event class (docs/datasets.md §7.5)."""
         labels = np.zeros((num_seconds, len(self.classes)), np.float32)
         half_w = self.window_size / 2
         for _, second, cls, _ in gt_events:

@@ -24,7 +24,7 @@ V1_LABEL_MAP = {'soccer-ball': 'soccer', 'soccer-ball-own': 'soccer', 'y-card': 
 V2_CLASSES = ('background', ) + V2_LABELS
 V2_LABEL_MAP = {label: label for label in V2_LABELS}
 
-# 5-class highlight grouping (datasets.md §7.3); other v2 labels are non-highlight events.
+# 5-class highlight grouping (docs/datasets.md §7.3); other v2 labels are non-highlight events.
 HIGHLIGHT_CLASSES = ('background', 'kick', 'subs', 'card', 'goal')
 HIGHLIGHT_LABEL_MAP = {label: None for label in V2_LABELS}
 HIGHLIGHT_LABEL_MAP.update({

@@ -1,4 +1,4 @@
-"""Soccer highlight decoding: per-second class scores -> highlight segments (soccer.md §7.2).
+"""Soccer highlight decoding: per-second class scores -> highlight segments (docs/soccer.md §7.2).
 
 Per class c (defaults from the student port, per-class overridable):
 

@@ -1,4 +1,4 @@
-"""Keras ResNet-152 **v1** in torch, and SoccerNet's ``*_ResNET_TF2_PCA512.npy`` extractor on it (parity.md §5).
+"""Keras ResNet-152 **v1** in torch, and SoccerNet's ``*_ResNET_TF2_PCA512.npy`` extractor on it (docs/parity.md §5).
 
 Keras' ``ResNet152`` (``keras.applications.resnet``, weights ``resnet152_weights_tf_dim_ordering_tf_kernels.h5``,
 ported from Caffe) differs from torchvision's v1.5: the stride of a downsampling block sits on its first 1x1

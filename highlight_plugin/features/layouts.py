@@ -1,7 +1,7 @@
 """Output layouts: where each feature of a video goes, under which key, at which clip length.
 
-File names and keys follow the spec (datasets.md): QVHighlights §2.2, Hotstar §3.1,
-SoccerNet §7.2. Every file is written atomically (temporary file in the same directory,
+File names and keys: docs/datasets.md §2.2 (QVHighlights), §3.1 (Hotstar), §7.2 (SoccerNet).
+Every file is written atomically (temporary file in the same directory,
 then ``os.replace``), so a file that exists is complete and a rerun can skip it.
 """
 import io

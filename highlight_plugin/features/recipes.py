@@ -1,7 +1,7 @@
 """Feature recipes: the published extraction pipelines, as data, in one place.
 
 A model only works on a new video if its features come from the pipeline its training
-features came from (``/work/shared/spec/parity.md``). A :class:`Recipe` says, per feature, which
+features came from (docs/parity.md). A :class:`Recipe` says, per feature, which
 extractor, frame sampling / audio reading, clip length, network variant, precision, stored
 dtype and tail rule reproduce that pipeline; the layouts name their default recipe
 (``Layout.recipe``), model configs name the recipe they were trained on

@@ -1,5 +1,5 @@
 """VGGish conv4_2 audio features (512-d per 0.5 s), the Vanderplaetse & Dupont SoccerNet
-recipe (spec datasets.md §7.2, parity.md §6): mono 16 kHz, log-mel (25 ms window, 10 ms hop, 64 bands
+recipe (docs/datasets.md §7.2, docs/parity.md §6): mono 16 kHz, log-mel (25 ms window, 10 ms hop, 64 bands
 125-7500 Hz, log offset 0.01), a 46x64 patch per 0.5-s chunk, the VGGish conv stack up to
 ``conv4/conv4_2`` and global average pooling. Not the 128-d VGGish embedding.
 

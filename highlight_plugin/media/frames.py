@@ -139,7 +139,7 @@ def _first_line(error: Exception) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-# Named frame samplings: how a recipe picks and shapes its frames (parity.md). Each entry reads the frames of a
+# Named frame samplings: how a recipe picks and shapes its frames (docs/parity.md). Each entry reads the frames of a
 # FrameSpec as ``reader(path, spec, chunk, threads, info)`` -> chunks of (n, size, size, 3) uint8 RGB.
 FRAME_SAMPLINGS: Dict[Tuple[str, str], Callable[..., Iterator[np.ndarray]]] = {}
 BACKENDS = ('ffmpeg', 'decord')

@@ -1,4 +1,4 @@
-"""SoccerNet's frame reading and V&D's audio reading (parity.md §5-6), registered as the frame sampling
+"""SoccerNet's frame reading and V&D's audio reading (docs/parity.md §5-6), registered as the frame sampling
 'soccernet' and the audio method 'vandd'.
 
 Frames (``FrameSpec(sampling='soccernet')``), as sn-spotting's ``ConvertHQtoLQ`` (``-r 25``) then

@@ -1,4 +1,4 @@
-"""Window classifier for soccer action spotting: pool each modality, fuse, classify (soccer.md §3).
+"""Window classifier for soccer action spotting: pool each modality, fuse, classify (docs/soccer.md §3).
 
 Fusion placements:
 
@@ -10,7 +10,7 @@ Fusion placements:
 
 Training and validation samples are windows (B, N, D). Test samples are whole halves: ``predict`` unfolds
 the centred 1-s-stride windows of each half (rows padded at both ends by repeating the first/last row) and
-classifies them in batched chunks, giving one score row per second (datasets.md §7.5).
+classifies them in batched chunks, giving one score row per second (docs/datasets.md §7.5).
 """
 import torch
 from mmaction.registry import MODELS

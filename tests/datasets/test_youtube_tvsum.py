@@ -180,7 +180,7 @@ def test_config_trains_and_evaluates(tmp_path, config, make_root, num_params):
     make_root(tmp_path)
     cfg, train = _from_config(config, 'train_dataloader', tmp_path)
     model = MODELS.build(cfg.model)
-    assert sum(p.numel() for p in model.parameters()) == num_params  # umt.md §9
+    assert sum(p.numel() for p in model.parameters()) == num_params  # docs/umt.md §9
     batch = model.data_preprocessor(highlight_collate([train[i] for i in range(len(train))]), training=True)
     losses = model(**batch, mode='loss')
     assert list(losses) == ['d0.saliency_loss']  # saliency head only, one decoder layer

@@ -1,4 +1,4 @@
-"""QVHighlights HD / MR math: worked examples (metrics.md §1-2), ceilings,
+"""QVHighlights HD / MR math: worked examples (docs/metrics.md §1-2), ceilings,
 equality with the official evaluator, bad input."""
 import importlib.util
 import json
@@ -138,7 +138,7 @@ def test_val_ceilings_and_oracles(val):
              for a in range(3)]
     assert np.all(np.array(worst) <= np.array(per_annotator))
     assert 100 * np.mean(worst) < 12  # uniform random scores give ~15.2
-    # Oracles of metrics.md §1.
+    # Oracles of docs/metrics.md §1.
     votes = [(s >= 4).sum(1) + s.sum(1) / 100 for s in scores]
     res = F.eval_highlight(votes, scores)['HL-min-VeryGood']
     assert (res['HL-mAP'], res['HL-Hit1']) == (63.98, 97.74)

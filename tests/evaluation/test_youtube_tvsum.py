@@ -1,4 +1,4 @@
-"""YouTube Highlights and TVSum mAP (metrics.md §3-4)."""
+"""YouTube Highlights and TVSum mAP (docs/metrics.md §3-4)."""
 import numpy as np
 import pytest
 import torch
@@ -9,7 +9,7 @@ from highlight_plugin.evaluation.functional import youtube_tvsum as F
 
 
 def loop_ap(ranked):
-    """Straight transcription of the metrics.md §3 recurrence."""
+    """Straight transcription of the docs/metrics.md §3 recurrence."""
     num = sum(ranked)
     if num == 0:
         return 0

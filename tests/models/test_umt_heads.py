@@ -1,4 +1,4 @@
-"""UMT heads: boundary targets and decoding (worked examples of umt.md §5), losses."""
+"""UMT heads: boundary targets and decoding (worked examples of docs/umt.md §5), losses."""
 import pytest
 import torch
 

@@ -6,7 +6,7 @@ from highlight_plugin.models.pooling import NetRVLAD, NetVLAD, TemporalPooling
 
 
 def numpy_netvlad(x, w_c, bias, centres, w_h, residual=True):
-    """Direct evaluation of soccer.md §2 (no BN: a bias), per sample and element."""
+    """Direct evaluation of docs/soccer.md §2 (no BN: a bias), per sample and element."""
     b, n, d = x.shape
     k = w_c.shape[1]
     out = []
@@ -60,7 +60,7 @@ def test_netvlad_with_bn_in_eval_mode_is_bn_then_softmax():
 
 
 def test_parameter_counts_and_no_unused_gating():
-    # soccer.md §2 table (K = 64; the K = 128/512 rows follow the same formula)
+    # docs/soccer.md §2 table (K = 64; the K = 128/512 rows follow the same formula)
     assert sum(p.numel() for p in NetVLAD(num_clusters=64).parameters()) == 17_106_048
     no_gate = NetVLAD(num_clusters=64, context_gating=False)
     assert sum(p.numel() for p in no_gate.parameters()) == 16_842_880

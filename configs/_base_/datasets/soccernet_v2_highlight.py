@@ -1,4 +1,4 @@
-# SoccerNet-v2 labels grouped into the 5 highlight classes (datasets.md §7.3), 2-fps ResNet-TF2-PCA512 video
+# SoccerNet-v2 labels grouped into the 5 highlight classes (docs/datasets.md §7.3), 2-fps ResNet-TF2-PCA512 video
 # and V&D VGGish-conv4 audio per half. Layout: data_root/<game>/{1,2}_<feature file>, data_root/<game>/Labels-v2.json;
 # split lists as V&D's listgame_*.npy or text files with one game path per line.
 dataset_type = 'SoccerNetWindowDataset'
@@ -37,6 +37,6 @@ test_evaluator = dict(type='SoccerNetSpottingMetric', metric='loose', nms_window
 # What a spotter reads from a match (tools/make_highlights.py): ResNet-152 -> PCA 512 video and VGGish audio rows at
 # the dataset's fps (layout 'soccernet'; --features reads the dataset's feature_files instead), scored per half on
 # centred 1-s windows; events become highlight segments by SoccerHighlightDecoder (per-class offsets, NMS, merging,
-# budget; soccer.md §7).
+# budget; docs/soccer.md §7).
 inference_cfg = dict(task='spotting', layout='soccernet', recipe='soccernet_tf2_vandd', video=('resnet', ),
                      audio=('vggish', ), decoder=dict(type='SoccerHighlightDecoder'))

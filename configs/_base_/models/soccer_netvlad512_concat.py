@@ -1,4 +1,4 @@
-# V&D Method 4 (soccer.md §3.2): NetVLAD K=512 with context gating per modality, pooled vectors
+# V&D Method 4 (docs/soccer.md §3.2): NetVLAD K=512 with context gating per modality, pooled vectors
 # concatenated, dropout (TF keep_prob 0.6 -> p = 0.4), FC(1024 -> C). 270,017,541 parameters for C = 5.
 model = dict(
     type='SoccerSpotter',

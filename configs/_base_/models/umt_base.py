@@ -1,4 +1,4 @@
-# UMT-B for QVHighlights (joint moment retrieval + highlight detection; umt.md §8):
+# UMT-B for QVHighlights (joint moment retrieval + highlight detection; docs/umt.md §8):
 # SlowFast+CLIP video (2816), PANNs audio (2048), CLIP text tokens (512). 14,890,244 parameters.
 # Variants by override: audio_enc=None + cross_enc=None (video only); query_gen=None (no query:
 # the decoder runs on the fused clips); query_gen=None + query_dec=None (Hotstar: heads on r).
@@ -12,7 +12,7 @@ model = dict(
                    fusion_type='sum', max_len=5000),
     query_gen=dict(type='UMTQueryGenerator', in_channels=512, dims=256, input_dropout=0.3),
     query_dec=dict(type='UMTQueryDecoder', num_layers=3, dims=256, max_len=5000,
-                   use_mask=False),  # True: fix umt.md §11.1 (decoder ignores padded clips)
+                   use_mask=False),  # True: fix docs/umt.md §11.1 (decoder ignores padded clips)
     saliency_head=dict(type='UMTSaliencyHead', dims=256, loss_weight=3.0,
                        valid_mean=False),  # True: fix §11.2 (BCE over valid clips only)
     boundary_head=dict(type='UMTBoundaryHead', dims=256, unit=2.0, radius_factor=0.2,

@@ -1,4 +1,4 @@
-# V&D's schedule (soccer.md §5): Adam lr 0.01; LR / 10 after more than 10 epochs without a better validation
+# V&D's schedule (docs/soccer.md §5): Adam lr 0.01; LR / 10 after more than 10 epochs without a better validation
 # window mAP while LR > 1e-4; stop after 30 stale epochs; at most 200 epochs; seed 1234.
 # Not reproduced: V&D reload the best weights when they reduce the LR (mmengine's ReduceOnPlateauLR does not).
 _base_ = ['../../_base_/default_runtime.py']

@@ -1,4 +1,4 @@
-# UMT-S on TVSum (TencentARC/UMT `umt_small_500e_tvsum_*`, umt.md §8): rgb+flow 2048 / audio 2048 / query tokens
+# UMT-S on TVSum (TencentARC/UMT `umt_small_500e_tvsum_*`, docs/umt.md §8): rgb+flow 2048 / audio 2048 / query tokens
 # 512, saliency head only (weight 1.0), 500 epochs of Adam 1e-3 at batch 1. 12,585,985 parameters. The category
 # is set per config.
 _base_ = [

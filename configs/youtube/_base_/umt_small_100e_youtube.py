@@ -1,4 +1,4 @@
-# UMT-S on YouTube Highlights (TencentARC/UMT `umt_small_100e_youtube_*`, umt.md §8): no query (the query
+# UMT-S on YouTube Highlights (TencentARC/UMT `umt_small_100e_youtube_*`, docs/umt.md §8): no query (the query
 # generator is removed, the 1-layer decoder runs on the fused clips), rgb+flow 2048 / audio 2048, saliency head
 # only (weight 1.0), 100 epochs of Adam 1e-3 at batch 4. 12,191,233 parameters. The domain is set per config.
 _base_ = [

@@ -1,4 +1,4 @@
-"""Hotstar scene- and clip-level metrics in plain numpy (metrics.md §5).
+"""Hotstar scene- and clip-level metrics in plain numpy (docs/metrics.md §5).
 
 Scene level: each segment gets one score aggregated from its clip scores; ``AP``
 and ``AUC`` follow sklearn's ``average_precision_score`` / ``roc_auc_score``

@@ -1,4 +1,4 @@
-"""QVHighlights evaluation in plain numpy (spec: metrics.md §1-2).
+"""QVHighlights evaluation in plain numpy (docs/metrics.md §1-2).
 
 Gives the numbers of the official ``moment_detr/standalone_eval/eval.py`` (to the
 2 decimals it reports) in one vectorised pass instead of a process pool.
@@ -192,7 +192,7 @@ def _pad(rows, width, fill):
 
 
 def ranked_ap(scores, labels):
-    """Interpolated AP of ranking clips by score, tied scores grouped (metrics.md §1).
+    """Interpolated AP of ranking clips by score, tied scores grouped (docs/metrics.md §1).
 
     Args:
         scores (np.ndarray): (Q, N) scores; ``-inf`` marks padding after the clips.

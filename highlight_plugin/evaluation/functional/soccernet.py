@@ -1,4 +1,4 @@
-"""SoccerNet action spotting: average-mAP as ``SoccerNet.Evaluation.ActionSpotting.evaluate`` (metrics.md §6).
+"""SoccerNet action spotting: average-mAP as ``SoccerNet.Evaluation.ActionSpotting.evaluate`` (docs/metrics.md §6).
 
 Our own numpy implementation of the devkit's algorithm, in the same steps and floating-point order:
 

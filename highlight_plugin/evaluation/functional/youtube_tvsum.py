@@ -1,5 +1,5 @@
 """YouTube Highlights and TVSum mAP as UMT's dataset ``evaluate`` methods compute
-them (metrics.md §3-4), in plain numpy. Results are in [0, 1], rounded to 5
+them (docs/metrics.md §3-4), in plain numpy. Results are in [0, 1], rounded to 5
 decimals like UMT's."""
 import numpy as np
 

@@ -4,7 +4,7 @@
   average-mAP against the ``gt_events`` of each half (devkit algorithm, grouped classes allowed).
 * :class:`SoccerNetSpottingDumper`: writes ``<out_dir>/<game>/results_spotting.json`` in the official format
   (``tools/test.py --dump DIR``), readable by the devkit and ``tools/eval_spotting.py``.
-* :class:`SoccerWindowAPMetric`: per-class AP over window samples (model selection, metrics.md §7).
+* :class:`SoccerWindowAPMetric`: per-class AP over window samples (model selection, docs/metrics.md §7).
 """
 import json
 import os.path as osp
@@ -42,7 +42,7 @@ class _SpotsFromHalves(BaseMetric):
 
 @METRICS.register_module()
 class SoccerNetSpottingMetric(_SpotsFromHalves):
-    """Average-mAP of spots extracted from per-second scores (metrics.md §6).
+    """Average-mAP of spots extracted from per-second scores (docs/metrics.md §6).
 
     Args:
         metric (str): ``'loose'`` (5..60 s), ``'tight'`` (1..5 s) or ``'at1'``..``'at5'``.

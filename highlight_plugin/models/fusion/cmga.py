@@ -1,4 +1,4 @@
-"""Cross-modal gated attention (Jiang & Ji 2022), audio -> video direction (soccer.md §3.5)."""
+"""Cross-modal gated attention (Jiang & Ji 2022), audio -> video direction (docs/soccer.md §3.5)."""
 import math
 
 import torch

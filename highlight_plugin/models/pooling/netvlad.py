@@ -1,6 +1,6 @@
 """NetVLAD and NetRVLAD pooling (Arandjelović et al.; Miech et al.'s LOUPE, as used by Vanderplaetse & Dupont).
 
-For frames x_t (t = 1..N) of size D and K clusters (soccer.md §2):
+For frames x_t (t = 1..N) of size D and K clusters (docs/soccer.md §2):
 
     a_t    = softmax_k(BN(x_t W_c))                          W_c: D x K
     V[d,k] = sum_t a_tk x_td - c_dk sum_t a_tk               (NetVLAD; NetRVLAD drops the centre term)

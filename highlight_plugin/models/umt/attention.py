@@ -1,4 +1,4 @@
-"""Attention, feed-forward and positional-encoding blocks of UMT (umt.md §2.1, §2.2, §2.5).
+"""Attention, feed-forward and positional-encoding blocks of UMT (docs/umt.md §2.1, §2.2, §2.5).
 
 Numerics follow the original (nncore 0.3.6) blocks; the implementation is faster:
 

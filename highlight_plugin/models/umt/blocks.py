@@ -1,4 +1,4 @@
-"""Pre-norm transformer encoder and decoder layers (umt.md §2.3, §2.4).
+"""Pre-norm transformer encoder and decoder layers (docs/umt.md §2.3, §2.4).
 
 Positional encodings are added to queries and keys only, never to values (DETR style).
 """

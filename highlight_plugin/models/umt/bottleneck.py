@@ -1,4 +1,4 @@
-"""UMT's cross-modal encoder: bottleneck-token fusion (umt.md §3 step 3)."""
+"""UMT's cross-modal encoder: bottleneck-token fusion (docs/umt.md §3 step 3)."""
 import torch
 from mmaction.registry import MODELS
 from torch import nn

@@ -1,4 +1,4 @@
-"""Convert checkpoints of the original UMT (TencentARC/UMT, nncore) to this port (umt.md §10).
+"""Convert checkpoints of the original UMT (TencentARC/UMT, nncore) to this port (docs/umt.md §10).
 
 The key map is explicit: a key is renamed by the first rule of :data:`KEY_RULES` whose pattern
 matches it in full; a key no rule matches is *unexpected*. Against a target model, keys it has

@@ -1,4 +1,4 @@
-"""Uni-modal encoder of UMT (umt.md §3 step 2)."""
+"""Uni-modal encoder of UMT (docs/umt.md §3 step 2)."""
 from mmaction.registry import MODELS
 from torch import nn
 

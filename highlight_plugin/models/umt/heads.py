@@ -1,4 +1,4 @@
-"""Saliency and boundary heads of UMT (umt.md §4, §5).
+"""Saliency and boundary heads of UMT (docs/umt.md §4, §5).
 
 Heads see one (B,T,D) tensor (the last decoder output, or the fused clips ``r`` when there is
 no decoder) and a float clip mask (B,T). Loss keys have no layer prefix here; the assembled
@@ -19,7 +19,7 @@ class UMTSaliencyHead(nn.Module):
     Args:
         dims (int): Input size. loss_weight (float): 3.0 on QVHighlights, 1.0 elsewhere.
         valid_mean (bool): Average the BCE over valid clips only. The original averages over
-            all B*T_pad entries (umt.md §11.2); default False reproduces it.
+            all B*T_pad entries (docs/umt.md §11.2); default False reproduces it.
     """
 
     def __init__(self, dims=256, loss_weight=1.0, valid_mean=False):
@@ -58,7 +58,7 @@ class UMTBoundaryHead(nn.Module):
         dims (int): Input size. unit (float): Seconds per clip (2 on QVHighlights).
         radius_factor, sigma_factor (float): Heat-map radius and spread (0.2, 0.2).
         kernel (int): Max-pool size of the peak filter at decoding. 1 (the original) keeps every
-            clip as a candidate (umt.md §11.3); an odd kernel > 1 suppresses non-maxima.
+            clip as a candidate (docs/umt.md §11.3); an odd kernel > 1 suppresses non-maxima.
         max_num_moments (int): Top-k at decoding (100).
         center_loss_weight, window_loss_weight, offset_loss_weight (float): 1.0, 0.1, 1.0.
         alpha, gamma (float): Gaussian focal loss exponents (2, 4).

@@ -1,4 +1,4 @@
-"""Query generator and query decoder of UMT (umt.md §3 steps 4-5)."""
+"""Query generator and query decoder of UMT (docs/umt.md §3 steps 4-5)."""
 from mmaction.registry import MODELS
 from torch import nn
 
@@ -47,7 +47,7 @@ class UMTQueryDecoder(nn.Module):
     Args:
         num_layers (int): 3 for UMT-B, 1 for UMT-S. dims, heads, ratio, p, max_len: as elsewhere.
         use_mask (bool): Pass the clip padding mask to the decoder's attention. The original
-            passes none (umt.md §11.1), so padded clips act as keys in batched runs; default
+            passes none (docs/umt.md §11.1), so padded clips act as keys in batched runs; default
             False reproduces it.
     """
 

@@ -1,4 +1,4 @@
-"""The assembled UMT model (Liu et al., CVPR 2022) as an mmengine ``BaseModel`` (umt.md §3)."""
+"""The assembled UMT model (Liu et al., CVPR 2022) as an mmengine ``BaseModel`` (docs/umt.md §3)."""
 import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
@@ -58,7 +58,7 @@ class HighlightUMT(BaseModel):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """umt.md §2.7: Xavier-normal linears with zero bias; LN (1, 0); PE and tokens N(0,1)/sqrt(D)."""
+        """docs/umt.md §2.7: Xavier-normal linears with zero bias; LN (1, 0); PE and tokens N(0,1)/sqrt(D)."""
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.xavier_normal_(m.weight)
@@ -81,7 +81,7 @@ class HighlightUMT(BaseModel):
         if video.size(1) > self.max_len:
             raise ConfigError(
                 f'HighlightUMT: {video.size(1)} clips exceed the positional-encoding length '
-                f'{self.max_len}; run long videos in sliding windows (umt.md §12)')
+                f'{self.max_len}; run long videos in sliding windows (docs/umt.md §12)')
         if self.audio_enc is not None and 'audio' not in inputs:
             raise DataError("HighlightUMT: the model has an audio encoder but inputs has no 'audio'")
         if self.query_gen is not None and 'query' not in inputs:
