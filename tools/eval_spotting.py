@@ -37,7 +37,7 @@ def main(argv=None):
     kwargs = {}
     if args.classes:
         classes, label_map = CLASS_PRESETS[args.classes]
-        kwargs = dict(classes=[c for c in classes if c != 'background'], label_map=label_map)
+        kwargs = dict(grouping=([c for c in classes if c != 'background'], label_map))
     results = evaluate_spotting(args.gt_root, args.pred_root, games=games, version=args.version,
                                 metric=args.metric, **kwargs)
     if args.version == 1 and not args.classes:

@@ -13,6 +13,7 @@ a Whittaker smoother: it holds still when nothing moves and glides when the acti
 shot changes. :func:`highlight_plugin.render.cut.cut_clip` renders it (``vertical='follow'``) in the same encode as
 the cut, by ``sendcmd`` commands to ``crop``.
 """
+from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
 import numpy as np
@@ -130,8 +131,18 @@ def _whittaker(target, weight, smooth, jerk):
     return np.linalg.solve(a, weight * target)
 
 
-def follow_track(profile: ActivityProfile, start, end, transitions=(), window=9 / 16 / (16 / 9), detail_weight=0.3,
-                 smooth=1.0, jerk=100.0, fps=None) -> List[Tuple[float, float]]:
+@dataclass(frozen=True)
+class FollowStyle:
+    """How the 9:16 window moves: ``detail_weight`` of detail against motion (both normalised per shot); ``smooth``
+    and ``jerk``: how much the path resists moving and changing speed (per bin; larger: calmer). The speed term is
+    small: a subject crossing the frame is followed at its pace, without a lag."""
+    detail_weight: float = 0.3
+    smooth: float = 1.0
+    jerk: float = 100.0
+
+
+def follow_track(profile: ActivityProfile, start, end, transitions=(), window=9 / 16 / (16 / 9), fps=None,
+                 style: FollowStyle = FollowStyle()) -> List[Tuple[float, float]]:
     """Window centres for the frames ``[start, end)`` (seconds) of a video: ``(t, centre)`` with ``t`` from the
     clip's start and ``centre`` a fraction of the source width, one per frame at ``fps`` (default the profile's).
 
@@ -139,9 +150,7 @@ def follow_track(profile: ActivityProfile, start, end, transitions=(), window=9 
         profile: the finished :class:`ActivityProfile` of the video.
         transitions: its shot changes (:class:`~highlight_plugin.analysis.shots.Transition` or dicts with ``time``).
         window: the window's width as a fraction of the source width (9:16 in 16:9: 0.316).
-        detail_weight: weight of detail against motion (both normalised per shot).
-        smooth, jerk: how much the path resists moving and changing speed (per bin; larger: calmer). The speed
-            term is small: a subject crossing the frame is followed at its pace, without a lag.
+        style: how the window moves (:class:`FollowStyle`).
     """
     fps = fps or profile.fps
     n_frames = int(round((end - start) * fps))
@@ -162,7 +171,7 @@ def follow_track(profile: ActivityProfile, start, end, transitions=(), window=9 
         b1 = min(max(int(np.ceil(s1 / bin_len)), b0 + 1), len(motion))
         if b0 >= b1:
             continue
-        path = _shot_path(motion[b0:b1], detail[b0:b1], width, detail_weight, smooth, jerk) / cols
+        path = _shot_path(motion[b0:b1], detail[b0:b1], width, style) / cols
         bin_times = (np.arange(b0, b1) + 0.5) * bin_len
         sel = (times + start >= s0 - 1e-9) & (times + start < s1 - 1e-9)
         centres[sel] = np.interp(times[sel] + start, bin_times, path)
@@ -170,13 +179,13 @@ def follow_track(profile: ActivityProfile, start, end, transitions=(), window=9 
     return [(float(t), float(min(max(c, half), 1 - half))) for t, c in zip(times, centres)]
 
 
-def _shot_path(motion, detail, width, detail_weight, smooth, jerk):
+def _shot_path(motion, detail, width, style: FollowStyle):
     """Window centres (in columns) per bin of one shot."""
     def norm(a):
         total = a.sum()
         return a / total * a.size if total > 0 else a
 
-    energy = norm(motion) + detail_weight * norm(detail)
+    energy = norm(motion) + style.detail_weight * norm(detail)
     score, starts = _window_scores(energy, width)
     best = score.argmax(axis=1)
     # the centre of the activity inside the best window (not the window's edge when several windows tie)
@@ -191,7 +200,7 @@ def _shot_path(motion, detail, width, detail_weight, smooth, jerk):
     weight = np.maximum(gain, 0) * total / max(total.mean(), 1e-6) + 1e-3
     if weight.max() <= 1e-3 + 1e-9:  # nothing to follow: hold the centre
         return np.full(len(energy), energy.shape[1] / 2)
-    return _whittaker(target, weight, smooth, jerk)
+    return _whittaker(target, weight, style.smooth, style.jerk)
 
 
 def track_inside(track: Sequence[Tuple[float, float]], boxes, source_width, window) -> np.ndarray:

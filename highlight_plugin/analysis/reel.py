@@ -1,4 +1,4 @@
-"""What ``make_highlights`` learns about a video besides its features, from the same decode.
+"""What a reel learns about a video besides its features, from the same decode.
 
 * shot changes (:class:`~highlight_plugin.analysis.shots.ShotDetector`) and where the action is, per column of the
   picture (:class:`~highlight_plugin.analysis.follow.ActivityProfile`, for ``--vertical follow``), both from a
@@ -8,10 +8,10 @@
 * where the streams start (:func:`~highlight_plugin.render.cut.stream_starts`), so that feature rows, shot changes,
   pauses and cuts share one clock: the reel's, whose time 0 is the first video frame.
 
-:class:`ReelAnalysis` makes the analyzers for an extraction (:func:`~.base.extract_for_model` passes them to
-:func:`~highlight_plugin.features.extract`) and keeps one :class:`SourceAnalysis` per file. A file whose features
-are read from disk is analysed by a decode of these streams alone (:meth:`ReelAnalysis.run`): the tiny branch and
-the audio, far cheaper than the feature networks.
+:class:`ReelAnalysis` makes the analyzers for an extraction (:func:`highlight_plugin.apis.extract.extract` feeds
+them) and keeps one :class:`SourceAnalysis` per file. A file whose features are read from disk is analysed by a
+decode of these streams alone (:meth:`ReelAnalysis.alone`): the tiny branch and the audio, far cheaper than the
+feature networks.
 """
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
@@ -21,7 +21,7 @@ from .shots import ShotDetector, Transition
 from .analyzers import BaseAnalyzer, shared_audio_spec
 from ..media.specs import AudioSpec, FrameSpec
 from ..media.branches import source_fps
-from ..media.probe import probe, select_audio_stream
+from ..media.probe import select_audio_stream
 from ..render.cut import CutSource, StreamStarts, inspect_source, stream_starts
 from .follow import ActivityProfile
 
@@ -137,18 +137,19 @@ class ReelAnalysis:
         silent = bool(getattr(features, 'silent', False))
         return self._keep(path, info, features.analysis, None if stream is None else stream.index, silent)
 
-    def run(self, path, on_seconds: Optional[Callable[[float], None]] = None) -> SourceAnalysis:
-        """Analyse ``path`` by a decode of the analysis streams alone (its features come from disk)."""
-        from ..apis.extract import extract
-        info = probe(str(path))
+    def alone(self, info, on_seconds: Optional[Callable[[float], None]] = None) -> Dict[str, BaseAnalyzer]:
+        """Fresh analyzers for a decode of the analysis streams alone (a file whose features come from disk: see
+        :func:`~highlight_plugin.apis.extract.analyse_alone`), with one reporting the seconds decoded to
+        ``on_seconds`` when the tiny-frame branch is read anyway."""
         analyzers = self.analyzers()
+        if analyzers and on_seconds is not None and (self.shots or self.follow):
+            analyzers['progress'] = ProgressAnalyzer(on_seconds)  # rides on the same tiny branch
+        return analyzers
+
+    def keep_alone(self, path, info, results) -> SourceAnalysis:
+        """Keep the analysis of ``path`` made by a decode of :meth:`alone`'s analyzers (``results``: name -> what
+        each one's ``finish()`` returned)."""
         stream = select_audio_stream(info, self.audio_languages)
-        results = {}
-        if analyzers:
-            if on_seconds is not None and (self.shots or self.follow):
-                analyzers['progress'] = ProgressAnalyzer(on_seconds)  # rides on the same tiny branch
-            results = extract(str(path), {}, audio_languages=self.audio_languages, info=info,
-                              analyzers=analyzers).analysis
         return self._keep(path, info, results, None if stream is None else stream.index, False)
 
     def _keep(self, path, info, results, stream, silent) -> SourceAnalysis:

@@ -22,7 +22,7 @@ Per frame ``i`` (time ``i / fps`` from the first frame) it measures, on RGB valu
 A transition has a ``time`` (the first frame of the new shot for a cut, the middle of a gradual one) and a span
 ``[start, end]``: clips should end at ``start`` (the old shot's last clean frame) and begin at ``end``.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import List, Optional
 
 import numpy as np
@@ -63,31 +63,49 @@ def _mad(x, y):
     return np.abs(x - y).mean(axis=1)
 
 
+@dataclass(frozen=True)
+class ShotSettings:
+    """The thresholds of :class:`ShotDetector`.
+
+    Attributes:
+        threshold: a cut's change over the mean change of its neighbours.
+        min_score: smallest change of a cut (mean absolute RGB difference, 0-255).
+        window: neighbours on each side for the adaptive threshold and the flash test.
+        min_shot: seconds between two cuts (the weaker is dropped).
+        gradual: also detect dissolves and fades.
+        gradual_lag: half-width (s) of the blend test; transitions up to about twice as long are placed well, longer
+            ones still detected.
+        min_gradual: smallest change across a gradual transition.
+        blend: largest residual of the blend test, relative to the change.
+        dark: mean RGB level under which a frame counts as black (a dissolve to or from it is a 'fade').
+    """
+    threshold: float = 3.0
+    min_score: float = 12.0
+    window: int = 2
+    min_shot: float = 0.5
+    gradual: bool = True
+    gradual_lag: float = 0.5
+    min_gradual: float = 20.0
+    blend: float = 0.2
+    dark: float = 20.0
+
+
 class ShotDetector:
     """Streaming shot-boundary detector (see the module doc).
 
     Args:
         fps (float): frame rate of the frames pushed (the source's; frame ``i`` is at ``i / fps`` s).
-        threshold (float): a cut's change over the mean change of its neighbours.
-        min_score (float): smallest change of a cut (mean absolute RGB difference, 0-255).
-        window (int): neighbours on each side for the adaptive threshold and the flash test.
-        min_shot (float): seconds between two cuts (the weaker is dropped).
-        gradual (bool): also detect dissolves and fades.
-        gradual_lag (float): half-width (s) of the blend test; transitions up to about twice as long are placed
-            well, longer ones still detected.
-        min_gradual (float): smallest change across a gradual transition.
-        blend (float): largest residual of the blend test, relative to the change.
-        dark (float): mean RGB level under which a frame counts as black (a dissolve to or from it is a 'fade').
+        settings (ShotSettings): its thresholds; ``overrides``: fields of :class:`ShotSettings` to change.
     """
 
-    def __init__(self, fps, threshold=3.0, min_score=12.0, window=2, min_shot=0.5, gradual=True, gradual_lag=0.5,
-                 min_gradual=20.0, blend=0.2, dark=20.0):
+    def __init__(self, fps, settings: Optional[ShotSettings] = None, **overrides):
         if fps <= 0:
             raise ValueError(f'fps must be positive, got {fps}')
-        self.fps, self.threshold, self.min_score, self.window = float(fps), threshold, min_score, int(window)
-        self.min_shot, self.gradual, self.min_gradual = min_shot, gradual, min_gradual
-        self.blend, self.dark = blend, dark
-        self.lag = max(2, int(round(gradual_lag * fps)))
+        settings = replace(settings or ShotSettings(), **overrides)
+        self.fps, self.threshold, self.min_score = float(fps), settings.threshold, settings.min_score
+        self.window, self.min_shot, self.gradual = int(settings.window), settings.min_shot, settings.gradual
+        self.min_gradual, self.blend, self.dark = settings.min_gradual, settings.blend, settings.dark
+        self.lag = max(2, int(round(settings.gradual_lag * fps)))
         self._keep = max(2 * self.lag, 2 * self.window + 1)  # frames kept from one chunk to the next
         self._tail = None
         self.frames = 0
@@ -244,7 +262,7 @@ class ShotDetector:
     def _dips(self, found):
         """Fades through black: a run of dark frames entered or left gradually becomes one 'fade' from the old
         shot's last clean frame to the new one's first, absorbing the cuts and blends found inside it."""
-        level, d = self._level.view(), self._d.view()
+        level = self._level.view()
         dark = level < self.dark
         if not dark.any():
             return found

@@ -193,6 +193,17 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
                          {n: len(f) for n, f in features.items()}, analysis, silent)
 
 
+def analyse_alone(video: str, analysis, info: Optional[MediaInfo] = None,
+                  on_seconds: Optional[Callable[[float], None]] = None):
+    """Analyse ``video`` by a decode of the analysis streams alone (its features come from disk): the
+    :class:`~highlight_plugin.analysis.ReelAnalysis` ``analysis`` keeps the result, also returned."""
+    info = info or probe(video)
+    analyzers = analysis.alone(info, on_seconds)
+    results = extract(str(video), {}, audio_languages=analysis.audio_languages, info=info,
+                      analyzers=analyzers).analysis if analyzers else {}
+    return analysis.keep_alone(video, info, results)
+
+
 def open_streams(video: str, specs: Sequence, info: MediaInfo, stream: Optional[AudioStream],
                  chunk_seconds: float = 32.0, decode_threads: int = 0, backend: str = 'ffmpeg') -> dict:
     """spec -> iterator of chunks, one per stream of ``specs``, all started: one decoder per distinct stream, the

@@ -263,13 +263,13 @@ def _analyse_rest(result: HighlightResult, request: ScoreRequest):
     """Analyse the files of ``result`` the extraction did not (features read from disk): a decode of the analysis
     streams alone (the progress bar's 'extract' stage)."""
     from ..media.probe import probe
-    todo = [s for s in result.sources if request.analysis.get(s) is None]
-    if not todo:
-        return
-    total = sum(probe(s).duration or 0.0 for s in todo)
-    with request.progress.stage('extract', total=total or None) as update:
-        for source in todo:
-            request.analysis.run(source, on_seconds=update)
+    from .extract import analyse_alone
+    infos = {s: probe(s) for s in result.sources if request.analysis.get(s) is None}
+    if infos:
+        total = sum(i.duration or 0.0 for i in infos.values()) or None
+        with request.progress.stage('extract', total=total) as update:
+            for source, info in infos.items():
+                analyse_alone(source, request.analysis, info, on_seconds=update)
 
 
 def _plain_options(options: PredictOptions) -> dict:

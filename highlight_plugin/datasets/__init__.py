@@ -1,3 +1,5 @@
+"""The datasets (QVHighlights, Hotstar, YouTube Highlights, TVSum, SoccerNet windows), their transforms and collate,
+registered in mmaction2's registries."""
 from .collate import highlight_collate
 from .demo import make_hotstar_demo
 from .hotstar import HotstarHighlightDataset

@@ -127,6 +127,7 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
     """Shot changes, the follow profile and the pauses come from the extraction's own passes: one video decode
     (the tiny branch split off it), the audio chunks PANNs reads; alone (features on disk) the same results."""
     from highlight_plugin.analysis.reel import ReelAnalysis
+    from highlight_plugin.apis.extract import analyse_alone
     from highlight_plugin.media import branches as decoder
     from tests.helpers.synthetic import Shot, edited_video
     video = edited_video(tmp_path / 'cuts.mp4', [Shot('testsrc2', 3), Shot('smptebars', 3)], size='160x90',
@@ -146,7 +147,7 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
     assert with_features.profile.motion.shape[1] == 64 and with_features.has_audio
     quiet = with_features.envelope.quietest(4.3, 1.0)
     assert 4.0 <= quiet <= 4.6
-    alone = ReelAnalysis(shots=True, pauses=True, follow=True).run(video)
+    alone = analyse_alone(video, ReelAnalysis(shots=True, pauses=True, follow=True))
     assert [(t.time, t.kind) for t in alone.transitions] == [(3.0, 'cut')]
     np.testing.assert_array_equal(alone.profile.motion, with_features.profile.motion)
     assert 4.0 <= alone.envelope.quietest(4.3, 1.0) <= 4.6

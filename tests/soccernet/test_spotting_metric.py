@@ -53,7 +53,7 @@ def test_grouped_classes_equal_devkit_on_the_group_columns(tmp_path):
     random_games(tmp_path / 'gt', tmp_path / 'pred', 2, np.random.default_rng(2), per_half=25)
     events = HIGHLIGHT_CLASSES[1:]
     label_map = {k: v for k, v in HIGHLIGHT_LABEL_MAP.items()}
-    ours = evaluate_spotting(tmp_path / 'gt', tmp_path / 'pred', classes=events, label_map=label_map, metric='tight')
+    ours = evaluate_spotting(tmp_path / 'gt', tmp_path / 'pred', grouping=(events, label_map), metric='tight')
     group_dict = {raw: events.index(name) for raw, name in label_map.items() if name is not None}
     ref = devkit(tmp_path / 'gt', tmp_path / 'pred', version=2, metric='tight', EVENT_DICTIONARY=group_dict)
     # the devkit sizes its arrays by len(dict): the columns after the groups are empty (AP 0)

@@ -198,34 +198,41 @@ def find_prediction_games(pred_root, prediction_file='results_spotting.json'):
     return sorted(games)
 
 
-def evaluate_spotting(gt_root, pred_root, games=None, version=2, metric='loose', framerate=2,
-                      label_file=None, classes=None, label_map=None, prediction_file='results_spotting.json'):
-    """Evaluate ``pred_root/<game>/results_spotting.json`` against ``gt_root/<game>/Labels(-v2).json``.
-
-    ``version=2``: the 17 classes (unknown labels skipped); ``version=1``: card/subs/soccer by substring for
-    labels and by exact class name for predictions. Grouped classes: pass ``classes`` (names) and
-    ``label_map`` (raw label -> class name or None); prediction labels may be class names or raw labels.
-    ``games`` defaults to every game directory under ``pred_root`` with a prediction file.
-    """
-    if metric not in DELTAS:
-        raise DataError(f'unknown metric {metric!r}; choose from {sorted(DELTAS)}')
-    if label_file is None:
-        label_file = 'Labels.json' if version == 1 else 'Labels-v2.json'
+def class_maps(version=2, classes=None, label_map=None):
+    """``(class names, raw label -> index, prediction label -> index)`` of a spotting evaluation: ``version=2`` the 17
+    classes (unknown labels skipped); ``version=1`` card/subs/soccer by substring for labels and by exact class name
+    for predictions; grouped classes: ``classes`` (names) and ``label_map`` (raw label -> class name or None),
+    prediction labels being class names or raw labels."""
     if classes is not None:
         index = {name: i for i, name in enumerate(classes)}
         gt_class = {raw: index[name] for raw, name in (label_map or {}).items() if name is not None}.get
-        pred_class = lambda label: index.get(label, gt_class(label))  # noqa: E731
-    elif version == 1:
-        classes, gt_class = V1_CLASSES, v1_label_class
-        index = {name: i for i, name in enumerate(classes)}
+        return classes, gt_class, lambda label: index.get(label, gt_class(label))
+    if version == 1:
+        index = {name: i for i, name in enumerate(V1_CLASSES)}
 
         def pred_class(label):
             if label not in index:
                 raise DataError(f'prediction label {label!r} is not a v1 class {V1_CLASSES}')
             return index[label]
-    else:
-        classes = V2_CLASSES
-        gt_class = pred_class = {name: i for i, name in enumerate(classes)}.get
+        return V1_CLASSES, v1_label_class, pred_class
+    lookup = {name: i for i, name in enumerate(V2_CLASSES)}.get
+    return V2_CLASSES, lookup, lookup
+
+
+def evaluate_spotting(gt_root, pred_root, games=None, version=2, metric='loose', framerate=2, grouping=None,
+                      files=None):
+    """Evaluate ``pred_root/<game>/results_spotting.json`` against ``gt_root/<game>/Labels(-v2).json``.
+
+    ``version``: 2 (the 17 classes) or 1 (see :func:`class_maps`); ``grouping``: ``(classes, label_map)`` of grouped
+    classes; ``files``: ``dict(labels=..., predictions=...)`` file names other than the devkit's. ``games`` defaults
+    to every game directory under ``pred_root`` with a prediction file.
+    """
+    if metric not in DELTAS:
+        raise DataError(f'unknown metric {metric!r}; choose from {sorted(DELTAS)}')
+    files = dict(files or {})
+    label_file = files.get('labels') or ('Labels.json' if version == 1 else 'Labels-v2.json')
+    prediction_file = files.get('predictions') or 'results_spotting.json'
+    classes, gt_class, pred_class = class_maps(version, *(grouping or (None, None)))
     games = find_prediction_games(pred_root, prediction_file) if games is None else list(games)
     if not games:
         raise DataError(f'no {prediction_file} found under {pred_root}')

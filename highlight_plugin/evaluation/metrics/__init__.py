@@ -1,3 +1,4 @@
+"""The registered mmengine metrics (QVHighlights, YouTube Highlights, TVSum, Hotstar, SoccerNet)."""
 from .hotstar import HotstarMetric
 from .qvhighlights import QVHighlightsMetric
 from .qvhighlights_submission import QVHighlightsSubmission

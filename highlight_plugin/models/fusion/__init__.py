@@ -1,3 +1,4 @@
+"""Audio-visual fusion heads of the SoccerNet spotter, one interface (:class:`BaseFusion`), one file each."""
 from .base import BaseFusion
 from .cmga import CMGAFusion
 from .concat import ConcatFusion
