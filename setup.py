@@ -17,6 +17,8 @@ setup(
     long_description=(here / 'README.md').read_text() if (here / 'README.md').exists() else '',
     long_description_content_type='text/markdown',
     packages=find_packages(include=['highlight_plugin', 'highlight_plugin.*']),
+    package_data={'highlight_plugin.weights': ['zoo.json']},  # the zoo of published models and weights
+    include_package_data=True,
     python_requires='>=3.9',
     install_requires=read_requirements(),
     license='Apache-2.0',

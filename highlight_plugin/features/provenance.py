@@ -62,17 +62,20 @@ def weights_record(path) -> dict:
     if cached is None:
         return dict(file=Path(local).name if os.path.isfile(local) else str(path), sha256=weights_sha256(local))
     return dict(file=Path(local).name, sha256=cached['sha256'], zoo=cached.get('name'),
-                licence=cached.get('licence'), url=cached.get('url'))
+                licence=cached.get('licence'), url=cached.get('source') or cached.get('url'))
 
 
 def describe(extractor, recipe: str, dtype: str) -> dict:
     """The provenance record of an extractor built for ``recipe``."""
     import highlight_plugin
     spec = extractor.spec
-    return dict(recipe=recipe, extractor=extractor.name, network=extractor.network,
-                clip_len=extractor.clip_len, sampling=getattr(spec, 'sampling', None) or getattr(spec, 'method', None),
-                dtype=dtype, weights=weights_record(getattr(extractor, 'checkpoint', None)),
-                version=highlight_plugin.__version__)
+    record = dict(recipe=recipe, extractor=extractor.name, network=extractor.network,
+                  clip_len=extractor.clip_len, sampling=getattr(spec, 'sampling', None) or getattr(spec, 'method', None),
+                  dtype=dtype, weights=weights_record(getattr(extractor, 'checkpoint', None)),
+                  version=highlight_plugin.__version__)
+    if getattr(extractor, 'pca_file', None):  # the PCA applied to the rows (SoccerNet's, by zoo name or file)
+        record['pca'] = weights_record(extractor.pca_file)
+    return record
 
 
 def sidecar_path(feature_file) -> Path:

@@ -118,8 +118,8 @@ def _verify(entry: WeightEntry, path: Path, manifest: Manifest, where: str) -> D
 
 
 def _record(entry: WeightEntry, url: str, digests: Dict[str, str]) -> dict:
-    return dict(name=entry.name, kind='download', sha256=digests['sha256'], url=url, licence=entry.licence,
-                fetched=_now(), hash=_hash_dict(entry))
+    return dict(name=entry.name, kind='download', sha256=digests['sha256'], url=url, source=entry.urls[0],
+                licence=entry.licence, fetched=_now(), hash=_hash_dict(entry))
 
 
 def _cached(entry: WeightEntry, dest: Path, manifest: Manifest) -> bool:
@@ -209,8 +209,8 @@ def converted(name: str, progress: Optional[bool] = None) -> str:
             os.replace(tmp, out)
         finally:
             tmp.unlink(missing_ok=True)
-        manifest.put(out, dict(name=entry.name, kind='converted', sha256=digests['sha256'], url=entry.urls[0],
-                               licence=entry.licence, fetched=_now(), hash=None, **wanted))
+        manifest.put(out, dict(name=entry.name, kind='converted', sha256=digests['sha256'], url=None,
+                               source=entry.urls[0], licence=entry.licence, fetched=_now(), hash=None, **wanted))
     return str(out)
 
 

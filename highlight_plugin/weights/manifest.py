@@ -2,10 +2,11 @@
 
 Keyed by the file's path inside the cache (POSIX), a record holds the zoo ``name``, ``kind`` (``download`` or
 ``converted``), the file's full ``sha256``, ``size`` and ``mtime_ns`` (a file unchanged since needs no re-hashing),
-``url``, ``licence``, ``fetched`` (UTC, ISO 8601), the publisher's ``hash`` it was checked against (null when none
-is published: the sha256 seen first is then the one later downloads must match), and for a converted file its
-``converter``, ``inputs`` (name and sha256 of each) and the package ``version`` that converted it. Updates are
-read-modify-write under a file lock and written atomically, so processes sharing the cache lose no record.
+``url`` (where it came from: the publisher or a mirror), ``source`` (the publisher's URL), ``licence``,
+``fetched`` (UTC, ISO 8601), the publisher's ``hash`` it was checked against (null when none is published: the
+sha256 seen first is then the one later downloads must match), and for a converted file its ``converter``,
+``inputs`` (name and sha256 of each) and the package ``version`` that converted it. Updates are read-modify-write
+under a file lock and written atomically, so processes sharing the cache lose no record.
 """
 import hashlib
 import json
@@ -75,14 +76,6 @@ class Manifest:
             with atomic_write(str(self.path)) as f:
                 f.write((json.dumps({'version': 1, 'files': files}, indent=1, sort_keys=True) + '\n').encode())
         return record
-
-    def drop(self, path) -> None:
-        key = self.key(path)
-        with FileLock(str(self.path) + '.lock'):
-            files = self.read()
-            if files.pop(key, None) is not None:
-                with atomic_write(str(self.path)) as f:
-                    f.write((json.dumps({'version': 1, 'files': files}, indent=1, sort_keys=True) + '\n').encode())
 
     def first_seen(self, name: str) -> Optional[str]:
         """The sha256 first recorded for the download of entry ``name`` (entries with no published hash)."""
