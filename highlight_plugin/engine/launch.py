@@ -114,8 +114,8 @@ def model_config(config: str, checkpoint: Optional[str] = None):
 
 
 def make_test_config(config: str, checkpoint: Optional[str] = None, work_dir=None, dump=None, show_dir=None,
-                show=False, interval=1, wait_time=2.0, cfg_options=None, launcher='none',
-                local_rank=0) -> Config:
+                     show=False, interval=1, wait_time=2.0, cfg_options=None, launcher='none',
+                     local_rank=0) -> Config:
     """The test config after applying ``tools/test.py``'s options (``config`` may be a zoo model name)."""
     config, checkpoint = model_config(config, checkpoint)
     cfg = load_config(config, cfg_options)

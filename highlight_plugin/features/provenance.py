@@ -69,10 +69,10 @@ def describe(extractor, recipe: str, dtype: str) -> dict:
     """The provenance record of an extractor built for ``recipe``."""
     import highlight_plugin
     spec = extractor.spec
+    sampling = getattr(spec, 'sampling', None) or getattr(spec, 'method', None)
     record = dict(recipe=recipe, extractor=extractor.name, network=extractor.network,
-                  clip_len=extractor.clip_len, sampling=getattr(spec, 'sampling', None) or getattr(spec, 'method', None),
-                  dtype=dtype, weights=weights_record(getattr(extractor, 'checkpoint', None)),
-                  version=highlight_plugin.__version__)
+                  clip_len=extractor.clip_len, sampling=sampling, dtype=dtype,
+                  weights=weights_record(getattr(extractor, 'checkpoint', None)), version=highlight_plugin.__version__)
     if getattr(extractor, 'pca_file', None):  # the PCA applied to the rows (SoccerNet's, by zoo name or file)
         record['pca'] = weights_record(extractor.pca_file)
     return record

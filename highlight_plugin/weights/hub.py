@@ -16,8 +16,9 @@ Environment:
 * ``HIGHLIGHT_PLUGIN_HOME``: the cache (default ``$XDG_CACHE_HOME/highlight_plugin``, else
   ``~/.cache/highlight_plugin``).
 * ``HIGHLIGHT_PLUGIN_OFFLINE=1``: never download; a missing file is one line naming it, its URL and where to put it.
-* ``HIGHLIGHT_PLUGIN_MIRROR``: a base URL that replaces the publishers' hosts: ``<mirror>/<host>/<path>`` for
-  ``https://<host>/<path>?<query>`` (the layout ``wget -x`` makes), for air-gapped sites.
+* ``HIGHLIGHT_PLUGIN_MIRROR``: a base URL that replaces the publishers' hosts, for air-gapped sites:
+  ``https://<host>/<path>[?<query>]`` is fetched as ``<mirror>/<host>/<path>[?<query>]`` (a static server of a
+  ``<host>/<path>`` tree ignores the query).
 * ``HIGHLIGHT_PLUGIN_ZOO``: a site's zoo files (JSON or TOML), ``os.pathsep``-separated (:mod:`.zoo`).
 * ``HIGHLIGHT_PLUGIN_TIMEOUT`` (seconds to connect and per read, default 30), ``HIGHLIGHT_PLUGIN_RETRIES``
   (attempts after the first, per URL, default 3), ``HIGHLIGHT_PLUGIN_RETRY_WAIT`` (seconds before the first
@@ -72,11 +73,16 @@ def settings() -> Settings:
 
 
 def source_urls(entry: WeightEntry) -> list:
-    """The URLs to try: the publisher's, or with ``HIGHLIGHT_PLUGIN_MIRROR`` the mirror's copies of them."""
+    """The URLs to try: the publisher's, or with ``HIGHLIGHT_PLUGIN_MIRROR`` the mirror's copies of them (the
+    publisher's host replaced: ``<mirror>/<host>/<path>[?<query>]``)."""
     mirror = os.environ.get(ENV_MIRROR, '').strip().rstrip('/')
     if not mirror:
         return list(entry.urls)
-    return list(dict.fromkeys(f'{mirror}/{urlsplit(u).netloc}{urlsplit(u).path}' for u in entry.urls))
+    urls = []
+    for url in entry.urls:
+        parts = urlsplit(url)
+        urls.append(f'{mirror}/{parts.netloc}{parts.path}' + (f'?{parts.query}' if parts.query else ''))
+    return list(dict.fromkeys(urls))
 
 
 @contextlib.contextmanager
@@ -127,6 +133,9 @@ def _cached(entry: WeightEntry, dest: Path, manifest: Manifest) -> bool:
     if not dest.is_file():
         return False
     record = manifest.get(dest)
+    if record is not None and record.get('hash') != _hash_dict(entry):  # the entry changed since: fetch again
+        dest.unlink()
+        return False
     if Manifest.unchanged(dest, record) and record.get('name') == entry.name:
         return True
     digests = _verify(entry, dest, manifest, str(dest))

@@ -24,8 +24,8 @@ def test_check_weights_on_the_mirror(zoo_env, capsys):
     tool.main(['umt-tiny-model', 'vggish-keras', 'pca-tiny', 'average-tiny'])
     lines = capsys.readouterr().out.strip().splitlines()
     print('\n'.join(lines))
-    assert [ln.split(':')[0] for ln in lines] == ['OK   umt-tiny', 'OK   vggish-keras', 'OK   pca-tiny',
-                                                 'OK   average-tiny']
+    assert [ln.split(':')[0] for ln in lines] == [
+        'OK   umt-tiny', 'OK   vggish-keras', 'OK   pca-tiny', 'OK   average-tiny']
     assert 'HighlightUMT (umt_tiny.py) loaded strictly, forward saliency (1, 8)' in lines[0]
     assert 'VGGish' in lines[1] and 'forward (1, 512)' in lines[1] and 'vggish-keras.safetensors' in lines[1]
     assert 'PCA 2048 -> 8' in lines[2]

@@ -77,7 +77,7 @@ def test_corrupted_file_is_refused_and_deleted(zoo_env, server, published):
         fetch('panns-like')
     message = _one_line(e)
     expected = hashlib.md5(data).hexdigest()
-    assert message.startswith(f'{server.base}/zenodo.example/record/1/files/Cnn14_mAP%3D0.431.pth: ')
+    assert message.startswith(f'{server.base}/zenodo.example/record/1/files/Cnn14_mAP%3D0.431.pth?download=1: ')
     assert f'md5 mismatch for panns-like: expected {expected}, found ' in message
     assert _files(cache_home() / 'files') == []  # nothing left, not even the .part
     server.corrupt(mirror_path(url), on=False)
@@ -206,3 +206,31 @@ def test_resolve_weights_files_names_roles_and_models(zoo_env, tmp_path, monkeyp
         model.require_reels()
     paths = resolve_model_weights(model)
     assert list(paths) == ['checkpoint'] and paths['checkpoint'] == resolve_weights('umt-tiny-model')
+
+
+def test_next_url_after_a_missing_file_or_an_html_page(zoo_env, server, published):
+    url, data, _ = published['panns-like']
+    site = json.loads(zoo_env.read_text())
+    entry = next(e for e in site['weights'] if e['name'] == 'panns-like')
+    entry['urls'] = ['https://gone.example/Cnn14.pth', 'https://login.example/Cnn14.pth', url]
+    zoo_env.write_text(json.dumps(site))
+    server.add('https://login.example/Cnn14.pth', b'<html>sign in</html>', content_type='text/html')
+    assert Path(fetch('panns-like')).read_bytes() == data
+    assert [r.path for r in server.requests] == ['/gone.example/Cnn14.pth', '/login.example/Cnn14.pth',
+                                                 mirror_path(url)]
+    entry['urls'] = entry['urls'][:2]
+    entry['hash']['value'] = 'f' * 32  # another release: the cached copy is not it
+    zoo_env.write_text(json.dumps(site))
+    with pytest.raises(CheckpointError) as e:
+        fetch('panns-like')
+    assert 'answered with an HTML page' in _one_line(e) and '(2 attempts)' in _one_line(e)
+    assert _files(cache_home() / 'files') == []
+
+
+def test_a_cached_file_changed_since_is_checked_again(zoo_env, published):
+    path = Path(fetch('pca-tiny'))
+    path.write_bytes(path.read_bytes()[:-1] + b'\0')
+    with pytest.raises(CheckpointError, match=f'^{path}: sha256 mismatch for pca-tiny: expected'):
+        fetch('pca-tiny')
+    assert not path.exists()
+    assert Path(fetch('pca-tiny')).read_bytes() == published['pca-tiny'][1]
