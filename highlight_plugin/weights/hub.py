@@ -110,8 +110,13 @@ def _hash_dict(entry: WeightEntry) -> Optional[dict]:
 
 
 def _verify(entry: WeightEntry, path: Path, manifest: Manifest, where: str) -> Dict[str, str]:
-    """Digests of ``path``; CheckpointError (the file deleted) when they disagree with the publisher's hash, or
-    without one with the sha256 first seen."""
+    """Digests of ``path``; CheckpointError (the file deleted) when its size is not the zoo's or its hash disagrees
+    with the publisher's, or without one with the sha256 first seen."""
+    if entry.size is not None and path.stat().st_size != entry.size:
+        found = path.stat().st_size
+        path.unlink()
+        raise CheckpointError(f'{where}: {entry.name} has {found} bytes, the zoo says {entry.size}; the file was '
+                              f'deleted')
     algorithm = entry.hash.algorithm if entry.hash else 'sha256'
     digests = file_digests(path, [algorithm])
     expected = entry.hash.value if entry.hash else manifest.first_seen(entry.name)

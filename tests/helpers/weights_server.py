@@ -3,8 +3,10 @@
 It serves bytes by URL path, honours ``Range: bytes=N-`` (206), and can misbehave on purpose: stop half-way
 (:meth:`cut`), serve corrupted bytes (:meth:`corrupt`), never answer (:meth:`hang`) or trickle (:meth:`throttle`).
 Every request is logged (method, path, Range header, bytes served). The zoo's tests point
-``HIGHLIGHT_PLUGIN_MIRROR`` at it, so ``https://host/path`` is served from ``/host/path``.
+``HIGHLIGHT_PLUGIN_MIRROR`` at it, so ``https://host/path`` is served from ``/host/path``, and describe the files in
+a site zoo file (``HIGHLIGHT_PLUGIN_ZOO``) whose entries :func:`zoo_entry` writes with the files' real hashes.
 """
+import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -137,3 +139,32 @@ class WeightServer:
             handler.wfile.write(body[i:i + chunk])
             request.served += len(body[i:i + chunk])
         handler.wfile.flush()
+
+
+def mirror_path(url: str) -> str:
+    """The server path of the mirror copy of the publisher's ``url``."""
+    return unquote(f'/{urlsplit(url).netloc}{urlsplit(url).path}')
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_hash(data: bytes, kind: Optional[str]) -> Optional[dict]:
+    """A zoo ``hash`` of ``data``: kind 'sha256', 'prefix' (sha256[:8]), 'md5', 'git-blob-sha1' or None."""
+    if kind is None:
+        return None
+    value = {'sha256': lambda: hashlib.sha256(data).hexdigest(), 'prefix': lambda: hashlib.sha256(data).hexdigest()[:8],
+             'md5': lambda: hashlib.md5(data).hexdigest(),
+             'git-blob-sha1': lambda: hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()}[kind]()
+    return dict(algorithm='git-blob-sha1' if kind == 'git-blob-sha1' else 'md5' if kind == 'md5' else 'sha256',
+                value=value, source='test')
+
+
+def zoo_entry(name: str, url: str, data: bytes, hash: Optional[str] = 'sha256', **fields) -> dict:
+    """A zoo weight entry (JSON) for ``data`` published at ``url`` (``hash``: see :func:`file_hash`); ``fields``
+    add or replace entry fields (role, format, conversion, network, filename, ...)."""
+    entry = dict(name=name, description=f'test file {name}', urls=[url], size=len(data),
+                 licence=f'licence of {name}', format='torch-pth', role=None, hash=file_hash(data, hash))
+    entry.update(fields)
+    return entry

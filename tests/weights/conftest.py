@@ -1,6 +1,5 @@
 """The zoo's test set-up: a loopback mirror (tests/helpers/weights_server.py), a private cache, and a site zoo
 file of random-weight files written in the published formats, registered with their real hashes."""
-import hashlib
 import json
 import pickle
 from pathlib import Path
@@ -10,7 +9,7 @@ import pytest
 import torch
 
 from tests.fixtures.soccernet_features import random_weights as rw  # Keras HDF5 writer, VGGish layers
-from tests.helpers.weights_server import WeightServer
+from tests.helpers.weights_server import WeightServer, sha256, zoo_entry
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / 'tests' / 'data'
@@ -21,10 +20,6 @@ model = dict(video_enc=dict(in_channels=16, dims=32, max_len=24),
     query_gen=dict(in_channels=8, dims=32), query_dec=dict(dims=32, max_len=24),
     saliency_head=dict(dims=32), boundary_head=dict(dims=32))
 """
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def panns_like_pth() -> bytes:
@@ -47,10 +42,6 @@ def caffe2_pkl() -> bytes:
 def vggish_h5(path: Path) -> bytes:
     rw.write_keras_h5(path, rw.random_weights(rw.vggish_layers(), 0))
     return path.read_bytes()
-
-
-def git_blob_sha1(data: bytes) -> str:
-    return hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()
 
 
 @pytest.fixture(scope='session')
@@ -82,16 +73,6 @@ def published(tmp_path_factory):
     return files
 
 
-def entry_json(name, url, data, spec) -> dict:
-    spec = dict(spec)
-    kind = spec.pop('hash')
-    digest = {'md5': ('md5', hashlib.md5(data).hexdigest()), 'sha256': ('sha256', sha256(data)),
-              'prefix': ('sha256', sha256(data)[:8]), 'git-blob-sha1': ('git-blob-sha1', git_blob_sha1(data)),
-              None: None}[kind]
-    return dict(name=name, description=f'test file {name}', urls=[url], size=len(data), licence=f'licence of {name}',
-                hash=None if digest is None else dict(algorithm=digest[0], value=digest[1], source='test'), **spec)
-
-
 @pytest.fixture
 def server():
     with WeightServer() as s:
@@ -115,15 +96,10 @@ def zoo_env(tmp_path, monkeypatch, server, published):
     weights = []
     for name, (url, data, spec) in published.items():
         server.add(url, data)
-        weights.append(entry_json(name, url, data, spec))
+        weights.append(zoo_entry(name, url, data, **spec))
     models = [dict(name='umt-tiny-model', description='the tiny UMT of tests/data/umt_parity', config='umt_tiny.py',
                    checkpoint='umt-tiny', recipe=None, no_reels='random test features')]
     path = site / 'zoo.json'
     path.write_text(json.dumps(dict(weights=weights, models=models)))
     monkeypatch.setenv('HIGHLIGHT_PLUGIN_ZOO', str(path))
     return path
-
-
-def mirror_path(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
-    return unquote(f'/{urlsplit(url).netloc}{urlsplit(url).path}')

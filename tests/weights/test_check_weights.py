@@ -32,7 +32,7 @@ def test_check_weights_on_the_mirror(zoo_env, capsys):
 
 
 def test_check_weights_reports_failures_and_exits_non_zero(zoo_env, server, published, capsys):
-    from tests.weights.conftest import mirror_path
+    from tests.helpers.weights_server import mirror_path
     server.corrupt(mirror_path(published['pca-tiny'][0]))
     tool = load_tool('check_weights')
     with pytest.raises(SystemExit) as e:

@@ -14,7 +14,7 @@ from highlight_plugin.weights import WEIGHT_CONVERTERS, get_model
 from highlight_plugin.weights.hub import cache_home, converted, fetch, resolve_model_weights, resolve_weights
 from highlight_plugin.weights.manifest import Manifest
 from highlight_plugin.weights.umt import convert_umt_original
-from tests.weights.conftest import mirror_path, sha256
+from tests.helpers.weights_server import mirror_path, sha256
 
 
 def _files(root: Path):
@@ -233,4 +233,7 @@ def test_a_cached_file_changed_since_is_checked_again(zoo_env, published):
     with pytest.raises(CheckpointError, match=f'^{path}: sha256 mismatch for pca-tiny: expected'):
         fetch('pca-tiny')
     assert not path.exists()
+    path.write_bytes(b'short')  # put there by hand, of another size
+    with pytest.raises(CheckpointError, match=f'^{path}: pca-tiny has 5 bytes, the zoo says'):
+        fetch('pca-tiny')
     assert Path(fetch('pca-tiny')).read_bytes() == published['pca-tiny'][1]

@@ -9,7 +9,7 @@ import torch
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
 from highlight_plugin.engine.launch import make_test_config, make_train_config, model_config
 from highlight_plugin.weights.hub import resolve_weights
-from tests.weights.conftest import sha256
+from tests.helpers.weights_server import sha256
 
 
 def test_test_tool_takes_a_model_name(zoo_env, tmp_path):
