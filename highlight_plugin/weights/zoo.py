@@ -67,7 +67,13 @@ class Conversion:
 
 @dataclass(frozen=True)
 class WeightEntry:
-    """One published file (see the module doc); ``origin``: the zoo file that defined it."""
+    """One published file. JSON fields: ``name``; ``description``; ``urls`` (http(s), tried in order);
+    ``filename`` (default: the first URL's last path part, unquoted); ``hash`` (``{algorithm, value, source}`` or
+    null); ``size`` (bytes or null); ``format`` (e.g. torch-pth, nncore-pth, torchscript, safetensors, caffe2-pkl,
+    keras-h5, sklearn-pkl); ``licence``; ``role`` (:data:`ROLES`, or null for a file only other entries convert);
+    ``conversion`` (``{converter, inputs, suffix}`` or absent); ``network`` (how ``tools/check_weights.py`` builds
+    the network when no recipe names the entry: extractor options such as ``variant``, ``model_name``,
+    ``clip_len``, or a checkpoint's ``config``). ``origin``: the zoo file that defined it."""
     name: str
     description: str
     urls: Tuple[str, ...]
@@ -84,9 +90,11 @@ class WeightEntry:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A model by name: ``config`` (absolute path once returned by :func:`get_model`), its ``checkpoint`` entry,
-    the ``recipe`` of its features and the ``weights`` entry of each of their roles; ``reels``: whether the
-    package makes a reel from a raw video with it (else ``no_reels`` says why)."""
+    """A model by name: ``config`` (absolute path once returned by :func:`get_model`; in a zoo file relative to the
+    package's configs, or for a site's file to that file's folder), its ``checkpoint`` entry, the ``recipe`` of its
+    features and the ``weights`` entry of each of their roles (the recipe's from ``recipes``, updated by the
+    entry's own ``weights``); ``reels``: whether the package makes a reel from a raw video with it (else
+    ``no_reels`` says why: JSON field ``no_reels``, required when ``recipe`` is null)."""
     name: str
     description: str
     config: str
