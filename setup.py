@@ -30,6 +30,7 @@ INSTALL_REQUIRES = [
     'safetensors>=0.4',
     'h5py>=3.8',  # Keras HDF5 weights read as data (SoccerNet ResNet-152, V&D VGGish)
     'filelock>=3.12',  # one download when several processes ask for the same weights
+    'tomli; python_version < "3.11"',  # a site's zoo file in TOML
     'requests>=2.28',
     'opentimelineio>=0.17',  # editor exports
     'otio-cmx3600-adapter>=1.0',

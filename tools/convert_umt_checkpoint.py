@@ -29,7 +29,7 @@ def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, REPO)
     from highlight_plugin.engine.errors import HighlightError
-    from highlight_plugin.models.umt.convert import build_target_model, convert_checkpoint
+    from highlight_plugin.weights.umt import build_target_model, convert_checkpoint
     try:
         checkpoint = convert_checkpoint(args.src, args.dst, build_target_model(args.config))
     except HighlightError as exc:

@@ -19,7 +19,7 @@ def main(argv=None):
     from highlight_plugin import features  # noqa: F401  (registers the converters)
     from highlight_plugin.weights import WEIGHT_CONVERTERS, convert
 
-    formats = {name: (fn.__doc__ or '').strip().splitlines()[0] for name, fn in
+    formats = {name: ((fn.__doc__ or '').strip().splitlines() or [''])[0] for name, fn in
                sorted(WEIGHT_CONVERTERS.module_dict.items())}
     p = argparse.ArgumentParser(description=__doc__ + '\nformats:\n' + '\n'.join(
         f'  {n:24s} {h}' for n, h in formats.items()), formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,4 +1,9 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``.
+
+CHECKPOINT may be a zoo name (a model's, or a checkpoint entry's: fetched, verified and converted once), and CONFIG
+a model name: ``python tools/test.py umt-youtube-surfing`` evaluates that model with its config and checkpoint on
+the dataset's features.
+"""
 import argparse
 
 from highlight_plugin.engine import run_cli
@@ -7,8 +12,10 @@ from highlight_plugin.engine.launch import DUMPERS, add_launch_args, run_test
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a highlight model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('config', help='test config file path, or a zoo model name (python tools/check_weights.py '
+                        '--list)')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint file or zoo name (default with a model name: '
+                        'its checkpoint)')
     parser.add_argument('--work-dir', help='where the evaluation log goes')
     formats = '; '.join(f"{'/'.join(s) or 'no suffix'}: {what}" for s, *_, what in DUMPERS)
     parser.add_argument('--dump', help=f'also write predictions, by suffix ({formats})')

@@ -105,7 +105,7 @@ class HighlightPredictor:
                  device: Optional[str] = None, cfg_options: Optional[dict] = None, random_init: bool = False):
         import torch
         self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')  # (engine.device after the gpu merge)
-        self.checkpoint = None if checkpoint is None else _resolve(checkpoint, 'model')
+        self.checkpoint = None if checkpoint is None else _resolve(checkpoint, 'checkpoint')
         self.model = init_model(config, self.checkpoint, device=self.device, cfg_options=cfg_options, strict=True)
         self.inference = model_inputs(self.model)  # the model's inference_cfg, with defaults: derived once
         if self.inference['task'] not in DOMAINS:
@@ -113,7 +113,7 @@ class HighlightPredictor:
         self.config = config if isinstance(config, str) else getattr(config, 'filename', None)
         self.weights = dict(weights or {})
         self.random_init = random_init
-        self.name = None  # the zoo name, when made by from_pretrained
+        self.name = self.entry = None  # the zoo name and entry, when made by from_pretrained
         self._extractors = self._text_encoder = None
 
     @classmethod
@@ -125,7 +125,7 @@ class HighlightPredictor:
         entry = get_model(name)
         predictor = cls(entry.config, entry.checkpoint, {**model_weights(entry), **dict(weights or {})}, device,
                         **kwargs)
-        predictor.name = name
+        predictor.name, predictor.entry = name, entry
         return predictor
 
     @property
@@ -185,6 +185,8 @@ class HighlightPredictor:
         from ..engine.progress import no_progress
         try:
             opts = self.options(query=query, **options)
+            if self.entry is not None and not opts.features_dir:
+                self.entry.require_reels()  # models on features the package does not extract say so
             decoder = self.decoder(**DECODER_OVERRIDES[self.task](opts))
             analysis = reel_analysis(opts)
             request = ScoreRequest(str(video), opts, progress or no_progress(), analysis, decoder, ahead)
@@ -283,8 +285,5 @@ def _plain_options(options: PredictOptions) -> dict:
 
 def _resolve(value: str, role: str) -> str:
     """A weight file's path: an existing file as it is, else a zoo name fetched (and converted) on first use."""
-    import os.path as osp
-    if osp.isfile(str(value)):
-        return str(value)
-    from ..weights.zoo import resolve_weights
+    from ..weights.hub import resolve_weights
     return resolve_weights(value, role)

@@ -78,7 +78,11 @@ def make_train_config(config: str, work_dir=None, resume=None, amp=False, no_val
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if resume is not None:  # 'auto': newest complete checkpoint of work_dir
         cfg.resume = True
-        cfg.load_from = None if resume == 'auto' else _existing_checkpoint(resume)
+        if resume != 'auto' and '://' not in resume and not osp.isfile(resume):
+            raise CheckpointError(f'checkpoint not found: {resume}')
+        cfg.load_from = None if resume == 'auto' else resume
+    elif cfg.get('load_from'):  # a file, or a zoo name (fetched once; every rank waits for the one download)
+        cfg.load_from = _existing_checkpoint(cfg.load_from)
     if auto_scale_lr:
         if not isinstance(cfg.get('auto_scale_lr'), dict):
             raise ConfigError('--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
@@ -97,10 +101,23 @@ def make_train_config(config: str, work_dir=None, resume=None, amp=False, no_val
     return cfg
 
 
-def make_test_config(config: str, checkpoint: str, work_dir=None, dump=None, show_dir=None,
-                show=False, interval=1, wait_time=2.0, cfg_options=None, launcher='none',
-                local_rank=0) -> Config:
-    """The test config after applying ``tools/test.py``'s options."""
+def model_config(config: str, checkpoint: Optional[str] = None):
+    """``(config file, checkpoint)`` for ``tools/test.py CONFIG [CHECKPOINT]``: CONFIG may be a zoo model name
+    (its config; its checkpoint unless one is given); CHECKPOINT a file or a zoo name."""
+    if not osp.isfile(config) and not str(config).endswith('.py'):
+        from highlight_plugin.weights.zoo import get_model
+        model = get_model(config)
+        return model.config, checkpoint or model.name
+    if checkpoint is None:
+        raise ConfigError(f'{config}: a config needs a CHECKPOINT (a file or a zoo name), or give a model name')
+    return config, checkpoint
+
+
+def make_test_config(config: str, checkpoint: Optional[str] = None, work_dir=None, dump=None, show_dir=None,
+                     show=False, interval=1, wait_time=2.0, cfg_options=None, launcher='none',
+                     local_rank=0) -> Config:
+    """The test config after applying ``tools/test.py``'s options (``config`` may be a zoo model name)."""
+    config, checkpoint = model_config(config, checkpoint)
     cfg = load_config(config, cfg_options)
     _set_launcher(cfg, launcher, local_rank)
     _set_work_dir(cfg, config, work_dir)
@@ -122,9 +139,12 @@ def make_test_config(config: str, checkpoint: str, work_dir=None, dump=None, sho
 
 
 def _existing_checkpoint(path: str) -> str:
-    if '://' not in path and not osp.isfile(path):
-        raise CheckpointError(f'checkpoint not found: {path}')
-    return path
+    """``path`` when it is a file or a URL, else the local file of the zoo name it is (a model's checkpoint or
+    a checkpoint entry: fetched, verified, converted once); CheckpointError listing close names otherwise."""
+    if '://' in str(path) or osp.isfile(path):
+        return path
+    from highlight_plugin.weights.hub import resolve_weights
+    return resolve_weights(path, role='checkpoint')
 
 
 def dump_metric(path: str, cfg: Optional[Config] = None) -> dict:
@@ -173,8 +193,9 @@ def run_train(config: str, **options):
     return runner
 
 
-def run_test(config: str, checkpoint: str, **options) -> dict:
-    """``tools/test.py``: evaluate ``checkpoint``; returns the metrics."""
+def run_test(config: str, checkpoint: Optional[str] = None, **options) -> dict:
+    """``tools/test.py``: evaluate ``checkpoint`` (a file or zoo name; ``config`` may be a model name, then its
+    checkpoint is the default); returns the metrics."""
     runner = build_runner(make_test_config(config, checkpoint, **options))
     metrics = runner.test()
     close_dist()

@@ -101,7 +101,11 @@ class HighlightRunner(Runner):
     # ---- checkpoints ------------------------------------------------------------------
     def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
                         revise_keys: list = [(r'^module\.', '')]) -> dict:
-        """Load weights safely; raise :class:`CheckpointError` if they do not fit the model."""
+        """Load weights safely; raise :class:`CheckpointError` if they do not fit the model. ``filename`` may be
+        a zoo name (a model's or a checkpoint entry's: fetched and converted once)."""
+        if '://' not in str(filename) and not osp.isfile(filename):
+            from highlight_plugin.weights.hub import resolve_weights
+            filename = resolve_weights(filename, role='checkpoint')
         checkpoint = read_checkpoint(filename, map_location=map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         load_state_dict_checked(self.model, checkpoint, filename, strict, revise_keys)

@@ -207,6 +207,7 @@ class SoccerNetResNetExtractor(BaseExtractor):
                  model: Optional[KerasResNetV1] = None):
         super().__init__(clip_len, device, batch_size)
         self.fix_channel_order = bool(fix_channel_order)
+        self.checkpoint, self.pca_file = checkpoint, pca  # provenance
         self.model = (model or build_keras_resnet(checkpoint)).to(self.device).eval()
         self.mean = torch.tensor(CAFFE_BGR_MEAN, dtype=torch.float32, device=self.device)
         self.pca = PCA.load(pca, self.feature_tag) if pca else None

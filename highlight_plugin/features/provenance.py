@@ -8,7 +8,8 @@ Every extraction writes, next to the files it made, one JSON object per feature 
               "weights": {"file": "ViT-B-32.pt", "sha256": "40d37154..."},
               "version": "0.1.0"}}
 
-(``sha256`` of the weight file, computed once per run; ``null`` for random weights.) The datasets'
+(``sha256`` of the weight file, computed once per run; ``null`` for random weights. A file fetched by zoo name
+adds ``zoo`` (the name), ``licence`` and ``url``, and its sha256 comes from the cache's manifest.) The datasets'
 readers open feature files by name and never see the sidecar. A model config names the recipe of
 its training features (``inference_cfg.recipe``); :func:`check_recipe` refuses other features.
 
@@ -46,20 +47,35 @@ def weights_sha256(path: Optional[str]) -> Optional[str]:
     return _SHA_CACHE[key]
 
 
+def weights_record(path) -> dict:
+    """The ``weights`` of a provenance record: ``file`` and ``sha256`` (None for random weights or a hub tag); for
+    a file of the zoo cache also its zoo ``name``, ``licence`` and ``url``, its sha256 taken from the cache's
+    manifest (``highlight_plugin.weights.hub``)."""
+    if not path or str(path).lower() == 'none':
+        return dict(file=None, sha256=None)
+    local = str(path)
+    if local.startswith(('http://', 'https://')):
+        from .base import resolve_checkpoint
+        local = str(resolve_checkpoint(local))
+    from highlight_plugin.weights.hub import cached_record
+    cached = cached_record(local)
+    if cached is None:
+        return dict(file=Path(local).name if os.path.isfile(local) else str(path), sha256=weights_sha256(local))
+    return dict(file=Path(local).name, sha256=cached['sha256'], zoo=cached.get('name'),
+                licence=cached.get('licence'), url=cached.get('source') or cached.get('url'))
+
+
 def describe(extractor, recipe: str, dtype: str) -> dict:
     """The provenance record of an extractor built for ``recipe``."""
     import highlight_plugin
-    from .base import resolve_checkpoint
-    ckpt = getattr(extractor, 'checkpoint', None)
-    local = None
-    if ckpt and str(ckpt).lower() != 'none':
-        local = str(resolve_checkpoint(ckpt)) if str(ckpt).startswith(('http://', 'https://')) else str(ckpt)
     spec = extractor.spec
-    return dict(recipe=recipe, extractor=extractor.name, network=extractor.network,
-                clip_len=extractor.clip_len, sampling=getattr(spec, 'sampling', None) or getattr(spec, 'method', None),
-                dtype=dtype, weights=dict(file=Path(local).name if local else (ckpt or None),
-                                          sha256=weights_sha256(local)),
-                version=highlight_plugin.__version__)
+    sampling = getattr(spec, 'sampling', None) or getattr(spec, 'method', None)
+    record = dict(recipe=recipe, extractor=extractor.name, network=extractor.network,
+                  clip_len=extractor.clip_len, sampling=sampling, dtype=dtype,
+                  weights=weights_record(getattr(extractor, 'checkpoint', None)), version=highlight_plugin.__version__)
+    if getattr(extractor, 'pca_file', None):  # the PCA applied to the rows (SoccerNet's, by zoo name or file)
+        record['pca'] = weights_record(extractor.pca_file)
+    return record
 
 
 def sidecar_path(feature_file) -> Path:

@@ -42,6 +42,7 @@ class ResNetExtractor(CentreFrameExtractor):
                  checkpoint: Optional[str] = None, pca: Optional[str] = None, size: int = 224,
                  arch: str = 'resnet152', model=None):
         super().__init__(clip_len, device, batch_size)
+        self.checkpoint, self.pca_file = checkpoint, pca  # provenance
         self.model = (model or build_resnet(checkpoint, arch)).to(self.device).eval()
         self.set_input(size, IMAGENET_MEAN, IMAGENET_STD)
         self.feature_tag = 'torchvision-resnet'  # what a PCA fitted on these rows records

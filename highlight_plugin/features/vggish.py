@@ -144,6 +144,7 @@ class VGGishExtractor(BaseExtractor):
         self.audio_method = audio_method
         self.reference_quirks = bool(reference_quirks)
         self.patch_frames = int(patch_frames)
+        self.checkpoint = checkpoint  # provenance
         self.model = (model or build_vggish(checkpoint)).to(self.device).eval()
         self.window = torch.hann_window(WINDOW, periodic=True, dtype=torch.float64, device=self.device)
         self.mel = torch.from_numpy(mel_matrix()).to(self.device)

@@ -1,10 +1,13 @@
-"""Published weight files read as data, and the one-time converters of ``tools/convert_weights.py``.
+"""Published weight files: read as data, converted once, and fetched by name from the zoo.
 
 A converter turns a published file that needs more than ``torch.load(weights_only=True)`` (a Caffe2 or
 scikit-learn pickle, a Keras HDF5 file, ...) into a tensors-only file the extractors load directly.
 It is a function ``convert(inputs: list of paths, out: path) -> out`` registered under a name with
 :data:`WEIGHT_CONVERTERS` (``@WEIGHT_CONVERTERS.register_module(name=...)``); its docstring's first
 line is the tool's help for it.
+
+The zoo (:mod:`.zoo`, data in ``zoo.json``) names the published models and files; :mod:`.hub` fetches, verifies,
+converts and caches them: ``get_model(name)``, ``resolve_weights(name_or_path, role)``, ``resolve_model_weights``.
 """
 from pathlib import Path
 from typing import Dict
@@ -44,4 +47,10 @@ def convert(name: str, inputs, out: str) -> str:
     return fn([str(p) for p in inputs], str(out))
 
 
-__all__ = ['WEIGHT_CONVERTERS', 'PickledObject', 'convert', 'load_pickle', 'save_tensors']
+from . import umt  # noqa: E402,F401  (registers the umt-original converter)
+from .hub import cache_home, fetch, resolve_model_weights, resolve_weights  # noqa: E402
+from .zoo import ModelEntry, WeightEntry, get_model, get_weight, recipe_weights, register_zoo  # noqa: E402
+
+__all__ = ['WEIGHT_CONVERTERS', 'PickledObject', 'convert', 'load_pickle', 'save_tensors', 'ModelEntry',
+           'WeightEntry', 'cache_home', 'fetch', 'get_model', 'get_weight', 'recipe_weights', 'register_zoo',
+           'resolve_model_weights', 'resolve_weights']

@@ -9,8 +9,7 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 
 from highlight_plugin.engine.errors import CheckpointError
-from highlight_plugin.models.umt.convert import (convert_checkpoint, convert_state_dict,
-                                                 extract_state_dict, map_key)
+from highlight_plugin.weights.umt import convert_checkpoint, convert_state_dict, extract_state_dict, map_key
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(TESTS)

@@ -1,5 +1,9 @@
 """Convert checkpoints of the original UMT (TencentARC/UMT, nncore) to this port (docs/umt.md §10).
 
+API: :func:`convert_checkpoint` (file to file, optionally checked against a model), :func:`convert_state_dict`
+(a state dict), :func:`map_key` (one key); registered as the ``umt-original`` weight converter (the zoo's UMT
+checkpoints name it) and run by ``tools/convert_umt_checkpoint.py``.
+
 The key map is explicit: a key is renamed by the first rule of :data:`KEY_RULES` whose pattern
 matches it in full; a key no rule matches is *unexpected*. Against a target model, keys it has
 that the checkpoint lacks are *missing*, and tensors of another shape are *mis-shaped*; all three
@@ -12,6 +16,8 @@ import re
 import torch
 
 from highlight_plugin.engine.errors import CheckpointError
+from highlight_plugin.engine.fileio import atomic_path
+from . import WEIGHT_CONVERTERS
 
 _ENC = r'(video_enc|audio_enc)\.encoder\.(?:(\d+)\.)?'  # one layer: no index in the original
 _LIN = r'\.(weight|bias)'
@@ -154,13 +160,23 @@ def convert_checkpoint(src, dst, model=None):
     state_dict = extract_state_dict(obj, source=src)
     target = None if model is None else model.state_dict()
     converted = convert_state_dict(state_dict, target, source=src)
-    meta = dict(converted_from=osp.basename(src), converter='highlight_plugin.models.umt.convert')
+    meta = dict(converted_from=osp.basename(src), converter='highlight_plugin.weights.umt')
     if isinstance(obj, dict) and isinstance(obj.get('meta'), dict):
         meta['original_meta'] = _plain(obj['meta'])
     checkpoint = dict(meta=meta, state_dict={k: v.detach().cpu().contiguous()
                                              for k, v in converted.items()})
-    torch.save(checkpoint, dst)
+    with atomic_path(dst) as tmp:
+        torch.save(checkpoint, tmp)
     return checkpoint
+
+
+@WEIGHT_CONVERTERS.register_module(name='umt-original')
+def convert_umt_original(inputs, out):
+    """A checkpoint of the original UMT (TencentARC/UMT, nncore) -> this port's checkpoint (key map checked)."""
+    if len(inputs) != 1:
+        raise CheckpointError(f'umt-original converts one checkpoint, got {len(inputs)} files')
+    convert_checkpoint(inputs[0], out)
+    return str(out)
 
 
 def build_target_model(config):
