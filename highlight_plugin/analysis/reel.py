@@ -5,14 +5,16 @@
   'tiny' branch of the feature decode: every frame at the source's rate, 64x36;
 * pauses (:class:`~highlight_plugin.analysis.pauses.LoudnessEnvelope`) from the audio chunks an audio extractor
   already reads;
-* where the streams start (:func:`~highlight_plugin.render.cut.stream_starts`), so that feature rows, shot changes,
-  pauses and cuts share one clock: the reel's, whose time 0 is the first video frame.
+* where the streams start (:func:`~highlight_plugin.media.clock.stream_starts`), so that feature rows, shot changes,
+  pauses and cuts share one clock: the reel's, whose time 0 is the first video frame; shot changes land on the
+  file's frame grid (a variable-rate file's tiny frames are its own frames, placed at their real times).
 
 :class:`ReelAnalysis` makes the analyzers for an extraction (:func:`~.base.extract_for_model` passes them to
 :func:`~highlight_plugin.features.extract`) and keeps one :class:`SourceAnalysis` per file. A file whose features
 are read from disk is analysed by a decode of these streams alone (:meth:`ReelAnalysis.run`): the tiny branch and
 the audio, far cheaper than the feature networks.
 """
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -21,8 +23,8 @@ from .shots import ShotDetector, Transition
 from .analyzers import BaseAnalyzer, shared_audio_spec
 from ..media.specs import AudioSpec, FrameSpec
 from ..media.branches import source_fps
+from ..media.clock import CutSource, FrameGrid, StreamStarts, inspect_source, stream_starts
 from ..media.probe import probe, select_audio_stream
-from ..render.cut import CutSource, StreamStarts, inspect_source, stream_starts
 from .follow import ActivityProfile
 
 TINY_WIDTH = 64  # pixels of the tiny frames (64x36): enough for shot changes and the follow profile
@@ -39,9 +41,9 @@ class TinyFrameAnalyzer(BaseAnalyzer):
         self.fps = self.state = None
 
     def prepare(self, info, specs=()):
-        self.fps = source_fps(info)
+        self.fps = source_fps(info)  # exact: the branch samples the source's own frame grid
         self.spec = FrameSpec(self.fps, self.width, crop=False, sampling='tiny')
-        self.state = self.consumer(self.fps) if self.consumer else None
+        self.state = self.consumer(float(self.fps)) if self.consumer else None
 
     def push(self, units):
         self.state.push(units)
@@ -58,7 +60,7 @@ class ProgressAnalyzer(TinyFrameAnalyzer):
         self.on_seconds = on_seconds
 
     def push(self, units):
-        self.on_seconds(len(units) / self.fps)
+        self.on_seconds(len(units) / float(self.fps))
 
     def finish(self):
         return None
@@ -100,6 +102,16 @@ class SourceAnalysis:
     def feature_shift(self) -> float:
         """Seconds to subtract from a feature time (row ``i`` at ``i * clip_len``) to get the reel's time."""
         return self.starts.features
+
+
+def on_grid(transition: Transition, grid: FrameGrid) -> Transition:
+    """A shot change found on the tiny frames (frame ``i`` at ``i / rate``) at its frames' times on ``grid``: the
+    same times for a constant rate, the real frame times for a variable one (whose tiny frames are its frames)."""
+    if not grid.variable:
+        return transition
+    rate = float(grid.rate)
+    moved = {k: grid.at(getattr(transition, k) * rate) for k in ('time', 'start', 'end')}
+    return dataclasses.replace(transition, **moved)
 
 
 class ReelAnalysis:
@@ -158,9 +170,9 @@ class ReelAnalysis:
         if envelope is not None and starts.audio is not None:
             envelope.start = starts.audio  # its first sample, on the reel's clock
         duration = float(info.duration or 0.0)
+        shots = [on_grid(t, cut.grid) for t in results.get('shots') or []]
         self.sources[str(path)] = analysis = SourceAnalysis(
-            str(path), duration, cut, starts, list(results.get('shots') or []), envelope, results.get('follow'),
-            stream, silent)
+            str(path), duration, cut, starts, shots, envelope, results.get('follow'), stream, silent)
         return analysis
 
     def get(self, path) -> Optional[SourceAnalysis]:

@@ -26,6 +26,7 @@ from typing import Optional
 from mmaction.registry import TASK_UTILS
 
 from ..engine.errors import ConfigError
+from ..media.clock import inspect_source
 from ..render.cut import LoudnessTarget
 from . import film, football
 from ..analysis.reel import ReelAnalysis
@@ -183,7 +184,7 @@ def place_segments(result: HighlightResult, analysis: ReelAnalysis, snap=DEFAULT
             by_file.setdefault(seg.get('source', result.video), []).append(i)
         for source, idx in by_file.items():
             a = analysis.get(source)
-            snapper = EdgeSnapper(tolerance=snap, min_len=min_len, max_len=max_len, fps=a.cut.fps)
+            snapper = EdgeSnapper(tolerance=snap, min_len=min_len, max_len=max_len, grid=a.cut.grid)
             snapped = snapper([segments[i] for i in idx], a.transitions, a.envelope,
                               duration=a.duration - a.feature_shift if a.duration else None,
                               keep=[keep[i] for i in idx])
@@ -295,7 +296,7 @@ def _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_s
         path = str(seg.get('source', result.video))
         if path not in files:
             a = analysis.get(path) if analysis is not None else None
-            source = a.cut if a is not None else render.inspect_source(path)
+            source = a.cut if a is not None else inspect_source(path)
             stream = a.audio_stream if a is not None else (0 if source.audio_streams else None)
             files[path] = (a, source, stream or 0, stream is not None and result.sources.get(path, True))
 

@@ -155,7 +155,7 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
 def test_late_start_matroska_duration(make_media, tmp_path):
     """An MKV whose timestamps start at 10 s lasts its frames' span, not the end of its timeline."""
     from highlight_plugin.media.probe import probe
-    from highlight_plugin.render.cut import stream_starts
+    from highlight_plugin.media.clock import stream_starts
     late = make_media(tmp_path / 'late.mkv', seconds=6, audio='sine', extra=['-output_ts_offset', '10'])
     assert probe(str(late)).duration == pytest.approx(6.0, abs=0.05)
     starts = stream_starts(str(late), 0)
