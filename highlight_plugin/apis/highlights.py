@@ -217,8 +217,9 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
 
     Writes ``clips/highlight_NNN.mp4`` (by rank) with a poster ``clips/highlight_NNN.jpg`` (the clip's best moment:
     its peak score, or its event) when asked (``cut``), ``reel.mp4`` (the clips in match/story order; ``reel``),
-    ``saliency.png``, ``highlights.edl``, ``highlights.otio``, ``index.html`` and, last, ``highlights.json`` (ranked
-    segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished.
+    ``saliency.png``, the editor exports ``highlights.edl``, ``highlights.otio`` and ``highlights.xml`` (FCP 7 XML, at
+    the source's rate and timecode: :mod:`~highlight_plugin.render.exports`), ``index.html`` and, last,
+    ``highlights.json`` (ranked segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished.
 
     Clips keep the source's audio exactly when it has some, with short fades and brought to ``loudness`` (EBU R128;
     None: as it is). ``vertical`` 'crop', 'blur' or 'follow' makes 9:16 clips ``vertical_size`` high ('source': the
@@ -240,7 +241,7 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
     stage = tempfile.mkdtemp(prefix=f'.partial-{osp.basename(out_dir)}-', dir=parent)
     try:
         names = dict(json='highlights.json', plot='saliency.png', edl='highlights.edl', otio='highlights.otio',
-                     report='index.html')
+                     xml='highlights.xml', report='index.html')
         files = {k: osp.join(stage, v) for k, v in names.items()}
         files['reel'] = None
         segments = [dict(s) for s in result.segments]
@@ -248,17 +249,17 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
             with progress.stage('cut', total=len(segments) + (1 if reel and segments else 0)) as update:
                 files['reel'] = _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_size,
                                      preset, posters, update)
-        in_time = sorted(segments, key=_time_order)  # the reel and the editor exports follow the story's order
+        in_time = sorted((dict(s, rank=i) for i, s in enumerate(segments, 1)), key=_time_order)  # the story's order
         shots = {source: [t.as_dict() for t in transitions] for source, transitions in result.shots.items()}
         football = result.plot_segments is not None  # a curve on the match's axis, not the files'
         durations = {s: a.duration for s, a in (analysis.sources.items() if analysis else ())}
         render.plot_saliency(result.scores, result.clip_len, result.plot_segments or segments, files['plot'],
                              title=osp.basename(result.video), duration=result.duration,
                              transitions=() if football else shots.get(str(result.video), ()))
-        render.write_edl(in_time, result.video, files['edl'])
-        render.write_otio(in_time, result.video, files['otio'])
+        notes = render.write_exports(in_time, result.video, edl=files['edl'], otio=files['otio'], xml=files['xml'])
+        result.notes += [n for n in notes if n not in result.notes]
         render.write_report(files['report'], result.video, segments, plot=files['plot'], reel=files['reel'],
-                            exports=[files['json'], files['edl'], files['otio']],
+                            exports=[files['json'], files['edl'], files['otio'], files['xml']],
                             scores=None if football else result.scores, clip_len=result.clip_len,
                             duration=durations.get(str(result.video)) if football else result.duration,
                             transitions=shots, notes=result.notes, durations=durations)
@@ -269,7 +270,7 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
 
         render.write_json(files['json'], dict(
             video=osp.abspath(result.video), duration=result.duration, clip_len=result.clip_len, **result.info,
-            notes=list(result.notes),
+            notes=list(result.notes), exports=[osp.basename(files[k]) for k in ('edl', 'otio', 'xml')],
             segments=[dict(rank=i, **{k: (rel(v) if k in ('clip', 'poster') else v) for k, v in s.items()})
                       for i, s in enumerate(segments, 1)],
             shots=[dict(t, source=source) if several else t for source, ts in shots.items() for t in ts],
@@ -326,6 +327,7 @@ def _cut(result, segments, stage, analysis, reel, vertical, loudness, vertical_s
     pool = ThreadPoolExecutor(max(1, min(CUT_WORKERS, len(segments))))
     try:
         plans = list(pool.map(plan, range(len(segments))))
+        result.notes += [n for n in render.loudness_notes([p[1] for p in plans], loudness) if n not in result.notes]
         parts = [(files[str(segments[i].get('source', result.video))], *plans[i]) for i in order]
         audio = reel and segments and all(p[2] is not None for p in parts)
         wav = osp.join(stage, 'reel_audio.wav')
@@ -372,7 +374,7 @@ def _best_moment(result, seg):
 def _publish(stage, out_dir, files, segments):
     """Move the finished outputs from ``stage`` to ``out_dir``: a rename of the whole folder when ``out_dir`` is new
     or empty, else file by file with ``highlights.json`` last. Returns the outputs' final paths."""
-    keys = ('reel', 'plot', 'edl', 'otio', 'report', 'json')
+    keys = ('reel', 'plot', 'edl', 'otio', 'xml', 'report', 'json')
     if osp.isdir(out_dir) and not os.listdir(out_dir):
         os.rmdir(out_dir)
     if not osp.exists(out_dir):

@@ -333,8 +333,8 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         graph = [f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},setpts=PTS-STARTPTS'
                  + (f',{vf}' if vf else '') + ('[v]' if poster is None else ',split[v][p]')]
         if poster is not None:  # one frame of the clip as it is encoded, for free
-            when, _, width = (tuple(poster) + (480,))[:3]  # the frame nearest to when, counted in the clip
-            k = min(max(source.grid.index(span.a_start - source.origin + when) - span.first, 0), span.frames - 1)
+            when, _, width = (tuple(poster) + (480,))[:3]  # the frame nearest to start + when, counted in the clip
+            k = min(max(source.grid.index(start + when) - span.first, 0), span.frames - 1)
             graph.append(f'[p]trim=start_frame={k}:end_frame={k + 1},scale={_even(width)}:-2[pv]')
         if audio:
             plan = audio_plan or plan_audio(source, span, loudness, audio_stream, fade, gain_db)

@@ -115,7 +115,7 @@ def export_notes(segments: Sequence[dict], source) -> List[str]:
 
 
 def _sources(segments, source) -> Dict[str, EditSource]:
-    paths = [str(source)] + [str(s['source']) for s in segments if s.get('source')]
+    paths = [str(s.get('source') or source) for s in segments] or [str(source)]
     return {p: edit_source(p) for p in dict.fromkeys(paths)}
 
 
