@@ -163,24 +163,32 @@ def index_video(path, seconds=12.0, size='192x108', fps=25, audio=True, extra=()
     return _run([*cmd, *extra], path)
 
 
-def variable_rate_video(path, parts=((24, 2.0), (60, 2.0)), size='64x36', audio=True, volume=None,
-                        bits=12) -> str:
-    """A variable-frame-rate MP4 as phones and screen recorders make them: ``(fps, seconds)`` parts one after the
-    other (24 fps then 60 fps), frames showing their index (:func:`frame_indices`), with a tone (``audio``)."""
+def _variable_rate_select(parts):
+    """``(base rate, select expression)`` keeping, in each ``(fps, seconds)`` part, every base/fps-th frame."""
     base = int(np.lcm.reduce([int(fps) for fps, _ in parts]))  # a rate every part's frames fall on
     ends = np.cumsum([seconds for _, seconds in parts])
     expr = '0'
-    for (fps, _), end in reversed(list(zip(parts, ends))):  # in part i, every base/fps-th frame of the base rate
+    for (fps, _), end in reversed(list(zip(parts, ends))):
         expr = f'if(lt(t\\,{end})\\,not(mod(n\\,{base // int(fps)}))\\,{expr})'
-    total = float(ends[-1])
-    src = f"color=c=black:s={size}:r={base}:d={total},select='{expr}'," + _index_pattern(bits)
-    cmd = ['-f', 'lavfi', '-i', src]
+    return base, expr, float(ends[-1])
+
+
+def variable_rate_video(path, parts=((24, 2.0), (60, 2.0)), size='64x36', audio=True, volume=None,
+                        bits=12, cut=None) -> str:
+    """A variable-frame-rate MP4 as phones and screen recorders make them: ``(fps, seconds)`` parts one after the
+    other (24 fps then 60 fps), frames showing their index (:func:`frame_indices`), with a tone (``audio``); or, with
+    ``cut`` (seconds), two shots of test patterns joined by a hard cut there."""
+    base, expr, total = _variable_rate_select(parts)
+    if cut is None:
+        graph = f"color=c=black:s={size}:r={base}:d={total},select='{expr}'," + _index_pattern(bits) + '[v]'
+    else:
+        graph = (f'testsrc2=s={size}:r={base}:d={total}[a];smptehdbars=s={size}:r={base}:d={total}[b];'
+                 f"[a][b]overlay=enable='gte(t,{cut})',select='{expr}',format=yuv420p[v]")
+    cmd = []
     if audio:
         tone = f'sine=f=440:d={total}:r=48000' + (f',volume={volume}dB' if volume is not None else '')
-        cmd += ['-f', 'lavfi', '-i', tone]
-    cmd += ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough']
-    if audio:
-        cmd += ['-c:a', 'aac']
+        cmd += ['-f', 'lavfi', '-i', tone, '-map', '0:a', '-c:a', 'aac']
+    cmd += ['-filter_complex', graph, '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough']
     return _run(cmd, path)
 
 
