@@ -127,11 +127,11 @@ def one_torch_thread():
 def _chromium_and_driver():
     """Paths of a Chromium and its chromedriver (``CHROMIUM`` / ``CHROMEDRIVER`` override), or None each."""
     import shutil
-    chromium = next((shutil.which(n) for n in (os.environ.get('CHROMIUM'), 'chromium', 'chromium-browser',
-                                              'google-chrome', 'google-chrome-stable') if n and shutil.which(n)), None)
-    driver = next((shutil.which(n) for n in (os.environ.get('CHROMEDRIVER'), 'chromedriver') if n and shutil.which(n)),
-                  None)
-    return chromium, driver
+
+    def find(*names):
+        return next((shutil.which(n) for n in names if n and shutil.which(n)), None)
+    return (find(os.environ.get('CHROMIUM'), 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'),
+            find(os.environ.get('CHROMEDRIVER'), 'chromedriver'))
 
 
 @pytest.fixture(scope='session')

@@ -219,7 +219,8 @@ def write_highlights(result: HighlightResult, out_dir: str, cut: bool = True, re
     its peak score, or its event) when asked (``cut``), ``reel.mp4`` (the clips in match/story order; ``reel``),
     ``saliency.png``, the editor exports ``highlights.edl``, ``highlights.otio`` and ``highlights.xml`` (FCP 7 XML, at
     the source's rate and timecode: :mod:`~highlight_plugin.render.exports`), ``index.html`` and, last,
-    ``highlights.json`` (ranked segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished.
+    ``highlights.json`` (ranked segments, scores, shot changes, notes): a folder holding ``highlights.json`` is
+    finished.
 
     Clips keep the source's audio exactly when it has some, with short fades and brought to ``loudness`` (EBU R128;
     None: as it is). ``vertical`` 'crop', 'blur' or 'follow' makes 9:16 clips ``vertical_size`` high ('source': the

@@ -2,10 +2,11 @@
 
 Time base: segment times are seconds from the first decoded video frame, the origin of the extractors' frames,
 whatever the container's start time (a broadcast MPEG-TS starts at 1.4 s or later). A clip ``[start, end)`` holds
-the source frames whose time lies in ``[start, end)`` once both edges are rounded to the nearest frame of the source's
-grid (its exact rational rate, or a variable-rate file's real frame times: :mod:`~highlight_plugin.media.clock`):
-clips are cut by ``trim``/``atrim`` on the absolute timestamps (``-copyts``), after an input seek that is checked to land before the
-first frame wanted (seeking in a transport stream can land a GOP late, which used to freeze or drop the clip's start).
+the source frames whose time lies in ``[start, end)`` once both edges are rounded to the nearest frame of the
+source's grid (its exact rational rate, or a variable-rate file's real frame times; see ``media/clock.py``):
+clips are cut by ``trim``/``atrim`` on the absolute timestamps (``-copyts``), after an input seek that is checked to
+land before the first frame wanted (seeking in a transport stream can land a GOP late, which used to freeze or drop
+the clip's start).
 
 Audio: a clip keeps the source's audio exactly when the source has some; it is cut to the same span as the video,
 faded in and out over ``fade`` seconds (50 ms: no clicks, no audible dip) and brought to a loudness target (EBU R128,
@@ -528,5 +529,6 @@ def reel_loudness(path):
     return _loudness_of(_run(cmd, f'the loudness of {path}'), path)
 
 
-__all__ = ['LoudnessTarget', 'AudioPlan', 'plan_audio', 'loudness_notes', 'vertical_size', 'vertical_filter', 'cut_clip', 'cut_clips',
-           'plan_clips', 'join_reel', 'reel_audio', 'concat_clips', 'measure_loudness', 'reel_loudness', 'locate', 'poster_frame']
+__all__ = ['LoudnessTarget', 'AudioPlan', 'plan_audio', 'loudness_notes', 'vertical_size', 'vertical_filter',
+           'cut_clip', 'cut_clips', 'plan_clips', 'join_reel', 'reel_audio', 'concat_clips', 'measure_loudness',
+           'reel_loudness', 'locate', 'poster_frame']

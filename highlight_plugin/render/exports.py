@@ -110,7 +110,8 @@ def export_notes(segments: Sequence[dict], source) -> List[str]:
     for src in list(sources.values())[1:]:
         if src.rate != first.rate:
             notes.append(f'{osp.basename(src.path)} is at {rate_text(src.rate)} fps and {osp.basename(first.path)} '
-                         f'at {rate_text(first.rate)} fps: the EDL, one rate for all, converts the first to the second.')
+                         f'at {rate_text(first.rate)} fps: the EDL, one rate for all, converts the first to the '
+                         f'second.')
     return notes
 
 

@@ -188,7 +188,8 @@ def variable_rate_video(path, parts=((24, 2.0), (60, 2.0)), size='64x36', audio=
     if audio:
         tone = f'sine=f=440:d={total}:r=48000' + (f',volume={volume}dB' if volume is not None else '')
         cmd += ['-f', 'lavfi', '-i', tone, '-map', '0:a', '-c:a', 'aac']
-    cmd += ['-filter_complex', graph, '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough']
+    cmd += ['-filter_complex', graph, '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
+            '-fps_mode', 'passthrough']
     return _run(cmd, path)
 
 

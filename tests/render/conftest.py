@@ -192,4 +192,3 @@ def phone_video(tmp_path_factory):
     tone (about -45 LUFS: the loudness target is out of the gain's reach)."""
     from tests.helpers.synthetic import variable_rate_video
     return variable_rate_video(tmp_path_factory.mktemp('phone') / 'phone.mp4', volume=-25)
-

@@ -50,7 +50,8 @@ def test_the_pages_play_their_sources_in_chromium(pages, selenium_browser):
         played = browser.execute_async_script('''
             var done = arguments[arguments.length - 1], v = document.getElementById('player');
             v.muted = true;
-            v.addEventListener('timeupdate', function(){ if (v.currentTime > 0.2) done([v.currentSrc, v.currentTime]); });
+            v.addEventListener('timeupdate', function(){
+              if (v.currentTime > 0.2) done([v.currentSrc, v.currentTime]); });
             v.play().catch(function(e){ done([v.currentSrc, -1, String(e)]); });''')
         assert played[0] == Path(pages[name]).with_name(name).as_uri() and played[1] > 0.2, (name, played)
         assert browser.execute_script('return document.querySelector("video[poster]").poster') == \
