@@ -5,8 +5,8 @@ it), for an assistant editor to conform the reel against the full-quality source
 * **Rate and frames.** Everything is at the source's own rate (24000/1001 for 23.976, not 23.98, and not 25), on the
   frames the clips hold: a segment ``[start, end)`` (seconds from the source's first frame) is frames
   ``round(start * rate)`` to ``round(end * rate)``, as :mod:`~highlight_plugin.render.cut` cuts it. A variable-rate
-  source (a phone's 24 then 60 fps) has no rate of its own: its exports are at the standard rate nearest to its
-  average, said in :func:`export_notes`.
+  source (a phone's 24 then 60 fps) has no rate of its own, and SMPTE timecode has none of 10, 12, 15 or 120 fps:
+  such a source's exports are at the standard rate nearest to its (average) rate, said in :func:`export_notes`.
 * **Timecode.** Source timecodes count from the source's own start timecode (its ``tmcd`` track or ``timecode``
   tag; 00:00:00:00 without one), so that they match what an editing application shows for the file. Timecode is
   drop-frame only where the source's own timecode is (a 29.97 file without timecode gets non-drop, as cameras and
@@ -54,7 +54,7 @@ class EditSource:
     frames: Optional[int]  # its length in frames, when known
     has_audio: bool
     variable_rate: bool = False
-    average: Optional[Fraction] = None  # a variable-rate source's average rate
+    average: Optional[Fraction] = None  # the source's own (average) rate
     span: Optional[tuple] = None  # a variable-rate source's slowest and fastest rate
 
     def frame(self, t: float) -> int:
@@ -74,8 +74,20 @@ def timecode_frames(timecode: Optional[str], rate: Fraction, drop_frame: bool) -
         return 0
 
 
+def timecode_rate(rate) -> bool:
+    """Whether SMPTE timecode (and so the EDL and XML adapters) exists at ``rate``: 23.976, 24, 25, 29.97, 30,
+    47.952, 48, 50, 59.94 and 60, not 10, 12, 15 or 120."""
+    import opentimelineio as otio
+    try:
+        otio.opentime.to_timecode(otio.opentime.RationalTime(0, float(rate)), float(rate))
+    except ValueError:
+        return False
+    return True
+
+
 def edit_source(path) -> EditSource:
-    """Probe ``path`` for the exports: its edit rate, start timecode, length and audio.
+    """Probe ``path`` for the exports: its edit rate, start timecode, length and audio. A variable-rate source, or
+    one at a rate timecode does not have (12, 15, 120 fps), is exported at the nearest standard rate.
 
     Raises:
         DataError: the file cannot be read or has no video (the message names it).
@@ -84,15 +96,15 @@ def edit_source(path) -> EditSource:
     if not info.has_video:
         raise DataError(f'{path}: no video stream to export')
     rate, span = info.rate or DEFAULT_RATE, None
-    if info.variable_rate:
-        rate = nearest_standard_rate(info.average_rate)
+    if info.variable_rate or not timecode_rate(rate):
+        rate = nearest_standard_rate(info.average_rate or rate)
         if info.frame_times is not None and len(info.frame_times) > 2:
             steps = [b - a for a, b in zip(info.frame_times[:-1], info.frame_times[1:]) if b > a]
             span = (1 / float(max(steps)), 1 / float(min(steps))) if steps else None
     drop = info.drop_frame and rate in DROP_FRAME_RATES
     frames = int(round(info.duration * rate)) if info.duration else None
     return EditSource(str(path), Fraction(rate), timecode_frames(info.timecode, rate, drop), drop, frames,
-                      bool(info.audio), info.variable_rate, info.average_rate, span)
+                      bool(info.audio), info.variable_rate, info.rate, span)
 
 
 def export_notes(segments: Sequence[dict], source) -> List[str]:
@@ -106,6 +118,10 @@ def export_notes(segments: Sequence[dict], source) -> List[str]:
             notes.append(f'{osp.basename(src.path)} has a variable frame rate ({spread}{float(src.average):.2f} fps '
                          f'on average): its editor exports are at {rate_text(src.rate)} fps, the standard rate '
                          f'nearest to its average, their in and out points the cuts rounded to its frames.')
+        elif src.average and src.average != src.rate:
+            notes.append(f'{osp.basename(src.path)} is at {rate_text(src.average)} fps, a rate timecode does not '
+                         f'have: its editor exports are at {rate_text(src.rate)} fps, the nearest standard rate, '
+                         f'their in and out points the cuts rounded to its frames.')
     first = next(iter(sources.values()))
     for src in list(sources.values())[1:]:
         if src.rate != first.rate:
@@ -162,6 +178,7 @@ def _clip(seg, rank, src: EditSource, style: _Style):
         available = otio.opentime.TimeRange(otio.opentime.RationalTime(src.start, rate),
                                             otio.opentime.RationalTime(src.frames, rate))
     reference = otio.schema.ExternalReference(target_url=style.url(src), available_range=available)
+    reference.name = osp.basename(src.path)  # the file's name as people read it (the URL is quoted)
     if not style.edl:  # the XML's file timecode: drop-frame exactly when the source's is
         reference.metadata['fcp_xml'] = {'timecode': {'displayformat': 'DF' if src.drop_frame else 'NDF'}}
     meta = {f: seg[f] for f in SEGMENT_FIELDS if seg.get(f) is not None}
@@ -191,6 +208,8 @@ def build_timeline(segments: Sequence[dict], source, title='highlights', style: 
     first = next(iter(sources.values()))
     timeline = otio.schema.Timeline(name=title, global_start_time=otio.opentime.RationalTime(0, style.rate(first)))
     timeline.metadata['fcp_xml'] = {'timecode': {'displayformat': 'DF' if first.drop_frame else 'NDF'}}
+    timeline.metadata[METADATA_KEY] = {'rate': str(first.rate), 'drop_frame': first.drop_frame,
+                                       'variable_rate': first.variable_rate}
     video = otio.schema.Track(name='V1', kind=otio.schema.TrackKind.Video)
     audio = otio.schema.Track(name='A1', kind=otio.schema.TrackKind.Audio)
     for i, seg in enumerate(segments, 1):
@@ -261,5 +280,5 @@ def write_exports(segments, source, edl=None, otio=None, xml=None, title='highli
     return export_notes(segments, source)
 
 
-__all__ = ['EditSource', 'edit_source', 'timecode_frames', 'build_timeline', 'write_otio', 'write_fcp_xml',
+__all__ = ['EditSource', 'edit_source', 'timecode_frames', 'timecode_rate', 'build_timeline', 'write_otio', 'write_fcp_xml',
            'write_edl', 'write_exports', 'export_notes', 'marker_name']

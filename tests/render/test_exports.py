@@ -23,7 +23,8 @@ def coded(tmp_path_factory):
         extra = ['-timecode', timecode] if timecode else []
         return index_video(d / name, seconds=2, size='64x36', fps=fps, audio=audio, extra=extra)
     return dict(df=make('df.mp4', '30000/1001', '00:00:59;20'), ten=make('ten.mov', '30000/1001', '00:09:59;28'),
-                hour=make('hour.mp4', '24000/1001', '01:00:00:00'), pal=make('pal.mp4', '25', audio=True))
+                hour=make('hour.mp4', '24000/1001', '01:00:00:00'), pal=make('pal.mp4', '25', audio=True),
+                ten_fps=make('Match #1 (final).mp4', '10'))
 
 
 def _frame(t, rate):
@@ -49,9 +50,10 @@ def _round_trip(segments, source, tmp_path, rate, start=0):
             assert got == want, (kind, track.kind)
             record = [track.range_of_child_at_index(i).start_time.to_frames() for i in range(len(clips))]
             assert record == list(np.cumsum([0] + [b - a for a, b in want[:-1]])), kind  # end to end
-        if kind != 'edl':  # file URLs
+        if kind != 'edl':  # file URLs, and the file's name as it is
             reference = timeline.video_tracks()[0][0].media_reference
             assert reference.target_url == Path(source).absolute().as_uri(), kind
+            assert reference.name == Path(source).name, kind
     return open(paths['edl']).read().splitlines()
 
 
@@ -117,3 +119,19 @@ def test_audio_tracks_markers_and_names(coded, tmp_path):
                                                        **{'class': 'goal'})
     xml_marker, = otio.adapters.read_from_file(str(tmp_path / 'h.xml')).video_tracks()[0][0].markers
     assert xml_marker.marked_range.start_time.to_frames() == 25
+
+
+def test_a_rate_without_timecode_and_a_name_to_quote(coded, tmp_path):
+    """10 fps has no SMPTE timecode: exported at the nearest standard rate (23.976), said in the notes; the file's
+    name is quoted in URLs and kept as it is where people read it."""
+    import opentimelineio as otio
+    source = edit_source(coded['ten_fps'])
+    assert source.rate == Fraction(24000, 1001) and source.average == 10
+    lines = _round_trip([dict(start=0.5, end=1.5)], coded['ten_fps'], tmp_path, source.rate)
+    assert '* FROM CLIP NAME:  Match #1 (final).mp4' in lines
+    note, = write_exports([dict(start=0.5, end=1.5)], coded['ten_fps'], xml=str(tmp_path / 'h.xml'))
+    assert 'is at 10 fps, a rate timecode does not have: its editor exports are at 23.976 fps' in note
+    xml = (tmp_path / 'h.xml').read_text()
+    assert '/Match%20%231%20%28final%29.mp4</pathurl>' in xml and '<name>Match #1 (final).mp4</name>' in xml
+    reference = otio.adapters.read_from_file(str(tmp_path / 'h.xml')).video_tracks()[0][0].media_reference
+    assert reference.name == 'Match #1 (final).mp4'
