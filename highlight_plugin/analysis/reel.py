@@ -34,15 +34,18 @@ PAUSE_AUDIO = AudioSpec(16000, 'ffmpeg')  # the pauses' own audio reading when n
 class TinyFrameAnalyzer(BaseAnalyzer):
     """An analyzer of the 'tiny' branch (every frame at the source's rate, ``width`` pixels wide) feeding a
     ``consumer(fps)`` with ``push(frames)`` and ``finish()``: :class:`ShotDetector` (shot changes, a list of
-    :class:`Transition`) or :class:`ActivityProfile` (activity per column of the picture, ``--vertical follow``)."""
+    :class:`Transition`) or :class:`ActivityProfile` (activity per column of the picture, ``--vertical follow``;
+    ``even``: on a variable-rate source, frames resampled at its average rate, as a profile binned in time needs)."""
 
-    def __init__(self, consumer: Optional[Callable] = None, width: int = TINY_WIDTH):
-        self.consumer, self.width = consumer, int(width)
+    def __init__(self, consumer: Optional[Callable] = None, width: int = TINY_WIDTH, even: bool = False):
+        self.consumer, self.width, self.even = consumer, int(width), even
         self.fps = self.state = None
 
     def prepare(self, info, specs=()):
         self.fps = source_fps(info)  # exact: the branch samples the source's own frame grid
-        self.spec = FrameSpec(self.fps, self.width, crop=False, sampling='tiny')
+        # a variable-rate source's frames come at their own times; ``even``: resampled at its average rate instead
+        sampling = 'tiny_even' if self.even and info.variable_rate else 'tiny'
+        self.spec = FrameSpec(self.fps, self.width, crop=False, sampling=sampling)
         self.state = self.consumer(float(self.fps)) if self.consumer else None
 
     def push(self, units):
@@ -136,7 +139,7 @@ class ReelAnalysis:
         if self.shots:
             out['shots'] = TinyFrameAnalyzer(ShotDetector)
         if self.follow:
-            out['follow'] = TinyFrameAnalyzer(ActivityProfile)
+            out['follow'] = TinyFrameAnalyzer(ActivityProfile, even=True)  # binned in time
         if self.pauses:
             out['pauses'] = PauseAnalyzer()
         return out

@@ -222,8 +222,19 @@ def _tiny_chain(spec, info):
     ``tiny_height(size)`` by area averaging, on the time axis of the first frame (frame ``i`` at ``i / fps`` s). A
     variable-rate source gives every frame as it comes (frame ``i`` is the source's frame ``i``, at its own time:
     :class:`~highlight_plugin.media.clock.FrameGrid`)."""
+    return _tiny(spec, resample=not info.variable_rate)
+
+
+@register_frame_filter('tiny_even')
+def _tiny_even_chain(spec, info):
+    """The 'tiny' frames on an even time grid at ``spec.fps`` whatever the source (for a variable-rate one, the frame
+    on screen every 1/fps s: what a profile binned in time needs, the 9:16 follow's)."""
+    return _tiny(spec, resample=True)
+
+
+def _tiny(spec, resample):
     w, h = int(spec.size), tiny_height(spec.size)
-    fps = '' if info.variable_rate else f'fps=fps={rate_option(spec.fps)},'
+    fps = f'fps=fps={rate_option(spec.fps)},' if resample else ''
     return f'setpts=PTS-STARTPTS,{fps}scale={w}:{h}:flags=area,format=rgb24', (h, w)
 
 

@@ -153,9 +153,10 @@ class _Style:
         return str(path) if self.edl else path.as_uri()
 
 
-def _marker(seg, src: EditSource, style: _Style, k0: int, k1: int):
+def _marker(seg, src: EditSource, style: _Style):
+    """The event's marker, at its frame (in the clip's source time, as OTIO places an item's markers)."""
     import opentimelineio as otio
-    k = min(max(src.frame(seg['event']), k0), k1 - 1)
+    k = src.frame(seg['event'])
     rate = style.rate(src)
     comment = f'confidence {seg["confidence"]:.2f}' if seg.get('confidence') is not None else ''
     return otio.schema.Marker(
@@ -187,7 +188,7 @@ def _clip(seg, rank, src: EditSource, style: _Style):
                             source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(src.start + k0, rate),
                                                                  otio.opentime.RationalTime(k1 - k0, rate)))
     if seg.get('event') is not None:
-        clip.markers.append(_marker(seg, src, style, k0, k1))
+        clip.markers.append(_marker(seg, src, style))
     if style.edl:
         notes = []
         if seg.get('score') is not None:

@@ -34,9 +34,13 @@ def test_a_variable_rate_shot_change_is_at_its_real_time(tmp_path):
     """The tiny frames of a 24-then-60-fps file are its own frames: the cut at 2.5 s (frame 78) is found there,
     not at 78 frames of its 41.6-fps average (1.88 s)."""
     path = variable_rate_video(tmp_path / 'phone.mp4', cut=2.5, audio=False)
-    analysis = ReelAnalysis(shots=True, pauses=False).run(path)
+    analysis = ReelAnalysis(shots=True, pauses=False, follow=True).run(path)
     cut, = analysis.transitions
     assert cut.time == pytest.approx(2.5, abs=1e-6) and analysis.cut.grid.variable
+    # the follow profile is binned in time: its frames resampled at the average rate, the cut's bin at 2.5 s
+    profile = analysis.profile
+    busiest = int(profile.motion.astype(float).mean(axis=1).argmax())
+    assert abs(busiest * profile.bin_seconds - 2.5) <= 1 / profile.fps  # the bin opening on the new shot
     snapped, = EdgeSnapper(tolerance=0.01, grid=analysis.cut.grid)([dict(start=0.3, end=2.9)], [])
     assert snapped == dict(start=0.3, end=2.9, snap=dict(start=None, end=None))  # nothing in reach: kept as is
     assert analysis.cut.grid.snap(1.99) == pytest.approx(2.0) and analysis.cut.grid.snap(2.505) == pytest.approx(2.5)

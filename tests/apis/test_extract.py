@@ -127,14 +127,14 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
     """Shot changes, the follow profile and the pauses come from the extraction's own passes: one video decode
     (the tiny branch split off it), the audio chunks PANNs reads; alone (features on disk) the same results."""
     from highlight_plugin.analysis.reel import ReelAnalysis
-    from highlight_plugin.media import branches as decoder
+    from highlight_plugin.media import branches
     from tests.helpers.synthetic import Shot, edited_video
     video = edited_video(tmp_path / 'cuts.mp4', [Shot('testsrc2', 3), Shot('smptebars', 3)], size='160x90',
                          fps=25, pauses=[(4.0, 4.6)]).path
     decodes, audio_reads = [], []
-    real_decoder, real_read = decoder.FrameDecoder.__init__, extractors['panns'].spec
-    monkeypatch.setattr(decoder.FrameDecoder, '__init__',
-                        lambda self, path, chains, *a, **k: decodes.append(len(chains)) or real_decoder(
+    real_init, real_read = branches.FrameBranches.__init__, extractors['panns'].spec
+    monkeypatch.setattr(branches.FrameBranches, '__init__',
+                        lambda self, path, chains, *a, **k: decodes.append(len(chains)) or real_init(
                             self, path, chains, *a, **k))
     analysis = ReelAnalysis(shots=True, pauses=True, follow=True)
     analyzers = analysis.analyzers()
