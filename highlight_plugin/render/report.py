@@ -3,9 +3,9 @@
 Playing from the curve uses the source video when a browser can play it (an MP4/MOV/WebM container with H.264,
 VP8/9 or AV1 video and AAC, MP3, Opus or Vorbis audio: :func:`web_playable`), referenced by a relative URL (every
 path in the page is quoted: ``Match #1.mp4`` plays); else (a transport stream, HEVC, ...) the clip nearest to the
-time clicked, from the matching moment. Segments with a
-``source`` of their own (the two halves of a match in two files) get one timeline per file. Football segments
-(``class``, ``clock``, ``confidence``, ``half``, ``event``) are drawn as markers, one lane per class.
+time clicked, from the matching moment. Segments with a ``source`` of their own (the two halves of a match in two
+files) get one timeline per file. Football segments (``class``, ``clock``, ``confidence``, ``half``, ``event``) are
+drawn as markers, one lane per class.
 
 The page needs no network and no library: the curve is inline SVG, the script a few lines at the end of the page.
 """
