@@ -39,6 +39,11 @@ METADATA_KEY = 'highlight_plugin'  # the namespace of this package's fields in O
 SEGMENT_FIELDS = ('rank', 'score', 'class', 'confidence', 'half', 'clock', 'event')
 
 
+def _plain(fields):
+    """``fields`` with numpy scalars as Python numbers (OTIO metadata holds plain values only)."""
+    return {k: v.item() if hasattr(v, 'item') else v for k, v in fields.items()}
+
+
 def marker_name(seg):
     """``'2nd half 23:14, goal'``, or the class alone without a clock."""
     return ', '.join(str(seg[k]) for k in ('clock', 'class') if seg.get(k) is not None)
@@ -164,7 +169,8 @@ def _marker(seg, src: EditSource, style: _Style):
         marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(src.start + k, rate),
                                              otio.opentime.RationalTime(0, rate)),
         color=MARKER_COLOURS.get(seg.get('class'), DEFAULT_COLOUR), comment=comment,
-        metadata={METADATA_KEY: {f: seg[f] for f in ('class', 'confidence', 'half', 'clock', 'event') if f in seg}})
+        metadata={METADATA_KEY: _plain({f: seg[f] for f in ('class', 'confidence', 'half', 'clock', 'event')
+                                        if f in seg})})
 
 
 def _clip(seg, rank, src: EditSource, style: _Style):
@@ -184,7 +190,8 @@ def _clip(seg, rank, src: EditSource, style: _Style):
         reference.metadata['fcp_xml'] = {'timecode': {'displayformat': 'DF' if src.drop_frame else 'NDF'}}
     meta = {f: seg[f] for f in SEGMENT_FIELDS if seg.get(f) is not None}
     meta.update(rank=rank, start=seg['start'], end=seg['end'])
-    clip = otio.schema.Clip(name=f'highlight_{rank:03d}', media_reference=reference, metadata={METADATA_KEY: meta},
+    clip = otio.schema.Clip(name=f'highlight_{rank:03d}', media_reference=reference,
+                            metadata={METADATA_KEY: _plain(meta)},
                             source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(src.start + k0, rate),
                                                                  otio.opentime.RationalTime(k1 - k0, rate)))
     if seg.get('event') is not None:
@@ -281,5 +288,5 @@ def write_exports(segments, source, edl=None, otio=None, xml=None, title='highli
     return export_notes(segments, source)
 
 
-__all__ = ['EditSource', 'edit_source', 'timecode_frames', 'timecode_rate', 'build_timeline', 'write_otio', 'write_fcp_xml',
-           'write_edl', 'write_exports', 'export_notes', 'marker_name']
+__all__ = ['EditSource', 'edit_source', 'timecode_frames', 'timecode_rate', 'build_timeline', 'write_otio',
+           'write_fcp_xml', 'write_edl', 'write_exports', 'export_notes', 'marker_name']
