@@ -127,7 +127,8 @@ def components(video, duration, audio, out_dir, full_size):
     from highlight_plugin.analysis.pauses import LoudnessEnvelope
     from highlight_plugin.analysis.shots import ShotDetector
     from highlight_plugin.analysis.follow import ActivityProfile, follow_track, window_fraction
-    from highlight_plugin.render.cut import cut_clips, inspect_source, poster_frame, reel_loudness
+    from highlight_plugin.media.clock import inspect_source
+    from highlight_plugin.render.cut import cut_clips, poster_frame, reel_loudness
     from highlight_plugin.media.branches import read_tiny_frames
     info = probe(video)
     fps = inspect_source(video).fps

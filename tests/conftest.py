@@ -122,3 +122,40 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def _chromium_and_driver():
+    """Paths of a Chromium and its chromedriver (``CHROMIUM`` / ``CHROMEDRIVER`` override), or None each."""
+    import shutil
+
+    def find(*names):
+        return next((shutil.which(n) for n in names if n and shutil.which(n)), None)
+    return (find(os.environ.get('CHROMIUM'), 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'),
+            find(os.environ.get('CHROMEDRIVER'), 'chromedriver'))
+
+
+@pytest.fixture(scope='session')
+def selenium_browser(tmp_path_factory):
+    """A headless Chromium driven by Selenium through chromedriver (Debian: ``apt-get install chromium
+    chromium-driver``): file pages may load their neighbours, media may play without a gesture (muted). Skips when
+    Chromium, chromedriver or Selenium is missing, except on CI (``CI=true``), where that fails."""
+    chromium, driver = _chromium_and_driver()
+    try:
+        from selenium import webdriver
+    except ImportError:
+        webdriver = None
+    if not (chromium and driver and webdriver):
+        why = 'headless Chromium tests need chromium, chromedriver and selenium'
+        if os.environ.get('CI', '').lower() == 'true':
+            pytest.fail(why)
+        pytest.skip(why)
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--mute-audio', '--no-first-run',
+                '--allow-file-access-from-files', '--autoplay-policy=no-user-gesture-required',
+                '--window-size=1280,1000', f'--user-data-dir={tmp_path_factory.mktemp("selenium")}'):
+        options.add_argument(arg)
+    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver))
+    browser.set_script_timeout(30)
+    yield browser
+    browser.quit()

@@ -40,7 +40,7 @@ def snap_result(result, snap: float, min_len=None, max_len=None):
             a = result.analysis.get(source)
             if a is None:
                 continue
-            snapper = EdgeSnapper(tolerance=snap, min_len=min_len, max_len=max_len, fps=a.cut.fps)
+            snapper = EdgeSnapper(tolerance=snap, min_len=min_len, max_len=max_len, grid=a.cut.grid)
             snapped = snapper([segments[i] for i in idx], a.transitions, a.envelope,
                               duration=a.duration - a.feature_shift if a.duration else None,
                               keep=[keep[i] for i in idx])

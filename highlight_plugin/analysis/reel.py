@@ -5,14 +5,16 @@
   'tiny' branch of the feature decode: every frame at the source's rate, 64x36;
 * pauses (:class:`~highlight_plugin.analysis.pauses.LoudnessEnvelope`) from the audio chunks an audio extractor
   already reads;
-* where the streams start (:func:`~highlight_plugin.render.cut.stream_starts`), so that feature rows, shot changes,
-  pauses and cuts share one clock: the reel's, whose time 0 is the first video frame.
+* where the streams start (:func:`~highlight_plugin.media.clock.stream_starts`), so that feature rows, shot changes,
+  pauses and cuts share one clock: the reel's, whose time 0 is the first video frame; shot changes land on the
+  file's frame grid (a variable-rate file's tiny frames are its own frames, placed at their real times).
 
 :class:`ReelAnalysis` makes the analyzers for an extraction (:func:`highlight_plugin.apis.extract.extract` feeds
 them) and keeps one :class:`SourceAnalysis` per file. A file whose features are read from disk is analysed by a
 decode of these streams alone (:meth:`ReelAnalysis.alone`): the tiny branch and the audio, far cheaper than the
 feature networks.
 """
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -21,8 +23,8 @@ from .shots import ShotDetector, Transition
 from .analyzers import BaseAnalyzer, shared_audio_spec
 from ..media.specs import AudioSpec, FrameSpec
 from ..media.branches import source_fps
+from ..media.clock import CutSource, FrameGrid, StreamStarts, inspect_source, stream_starts
 from ..media.probe import select_audio_stream
-from ..render.cut import CutSource, StreamStarts, inspect_source, stream_starts
 from .follow import ActivityProfile
 
 TINY_WIDTH = 64  # pixels of the tiny frames (64x36): enough for shot changes and the follow profile
@@ -32,16 +34,19 @@ PAUSE_AUDIO = AudioSpec(16000, 'ffmpeg')  # the pauses' own audio reading when n
 class TinyFrameAnalyzer(BaseAnalyzer):
     """An analyzer of the 'tiny' branch (every frame at the source's rate, ``width`` pixels wide) feeding a
     ``consumer(fps)`` with ``push(frames)`` and ``finish()``: :class:`ShotDetector` (shot changes, a list of
-    :class:`Transition`) or :class:`ActivityProfile` (activity per column of the picture, ``--vertical follow``)."""
+    :class:`Transition`) or :class:`ActivityProfile` (activity per column of the picture, ``--vertical follow``;
+    ``even``: on a variable-rate source, frames resampled at its average rate, as a profile binned in time needs)."""
 
-    def __init__(self, consumer: Optional[Callable] = None, width: int = TINY_WIDTH):
-        self.consumer, self.width = consumer, int(width)
+    def __init__(self, consumer: Optional[Callable] = None, width: int = TINY_WIDTH, even: bool = False):
+        self.consumer, self.width, self.even = consumer, int(width), even
         self.fps = self.state = None
 
     def prepare(self, info, specs=()):
-        self.fps = source_fps(info)
-        self.spec = FrameSpec(self.fps, self.width, crop=False, sampling='tiny')
-        self.state = self.consumer(self.fps) if self.consumer else None
+        self.fps = source_fps(info)  # exact: the branch samples the source's own frame grid
+        # a variable-rate source's frames come at their own times; ``even``: resampled at its average rate instead
+        sampling = 'tiny_even' if self.even and info.variable_rate else 'tiny'
+        self.spec = FrameSpec(self.fps, self.width, crop=False, sampling=sampling)
+        self.state = self.consumer(float(self.fps)) if self.consumer else None
 
     def push(self, units):
         self.state.push(units)
@@ -58,7 +63,7 @@ class ProgressAnalyzer(TinyFrameAnalyzer):
         self.on_seconds = on_seconds
 
     def push(self, units):
-        self.on_seconds(len(units) / self.fps)
+        self.on_seconds(len(units) / float(self.fps))
 
     def finish(self):
         return None
@@ -102,6 +107,16 @@ class SourceAnalysis:
         return self.starts.features
 
 
+def on_grid(transition: Transition, grid: FrameGrid) -> Transition:
+    """A shot change found on the tiny frames (frame ``i`` at ``i / rate``) at its frames' times on ``grid``: the
+    same times for a constant rate, the real frame times for a variable one (whose tiny frames are its frames)."""
+    if not grid.variable:
+        return transition
+    rate = float(grid.rate)
+    moved = {k: grid.at(getattr(transition, k) * rate) for k in ('time', 'start', 'end')}
+    return dataclasses.replace(transition, **moved)
+
+
 class ReelAnalysis:
     """The analyses of the files of one reel (see the module doc).
 
@@ -124,7 +139,7 @@ class ReelAnalysis:
         if self.shots:
             out['shots'] = TinyFrameAnalyzer(ShotDetector)
         if self.follow:
-            out['follow'] = TinyFrameAnalyzer(ActivityProfile)
+            out['follow'] = TinyFrameAnalyzer(ActivityProfile, even=True)  # binned in time
         if self.pauses:
             out['pauses'] = PauseAnalyzer()
         return out
@@ -159,9 +174,9 @@ class ReelAnalysis:
         if envelope is not None and starts.audio is not None:
             envelope.start = starts.audio  # its first sample, on the reel's clock
         duration = float(info.duration or 0.0)
+        shots = [on_grid(t, cut.grid) for t in results.get('shots') or []]
         self.sources[str(path)] = analysis = SourceAnalysis(
-            str(path), duration, cut, starts, list(results.get('shots') or []), envelope, results.get('follow'),
-            stream, silent)
+            str(path), duration, cut, starts, shots, envelope, results.get('follow'), stream, silent)
         return analysis
 
     def get(self, path) -> Optional[SourceAnalysis]:

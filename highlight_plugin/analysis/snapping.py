@@ -15,7 +15,7 @@ Rules, for each segment in time order (``tolerance`` 0 turns everything off):
    the first in that order is taken that keeps the segment within ``[min_len, max_len]``, inside
    ``[0, duration]`` and clear of its neighbours (a segment starts no earlier than the previous one ends, as snapped,
    and ends no later than the next one starts); when no pair fits the lengths, the one closest to fitting.
-5. Edges land on the frame grid (``fps``).
+5. Edges land on the frame grid (``grid``: the source's exact rate or a variable-rate file's frame times; or ``fps``).
 6. **Spans to keep.** A segment given a ``keep`` span ``(a, b)`` never starts after ``a`` nor ends before ``b``
    (football: the event and the decoder's margins around it; its edges only move outwards).
 
@@ -49,13 +49,16 @@ class EdgeSnapper:
         min_drop (float): a pause must be this many dB quieter than the edge's own moment.
         window (float): seconds of audio a moment's level is measured over.
         fps (float | None): frame rate of the frame grid edges land on.
+        grid (FrameGrid | None): the source's frame grid (:class:`~highlight_plugin.media.clock.FrameGrid`),
+            instead of ``fps``.
     """
 
-    def __init__(self, tolerance=2.0, guard=0.5, min_len=None, max_len=None, min_drop=6.0, window=0.25, fps=None):
+    def __init__(self, tolerance=2.0, guard=0.5, min_len=None, max_len=None, min_drop=6.0, window=0.25, fps=None,
+                 grid=None):
         if tolerance < 0:
             raise ValueError(f'tolerance must be >= 0, got {tolerance}')
         self.tolerance, self.guard, self.min_len, self.max_len = float(tolerance), float(guard), min_len, max_len
-        self.min_drop, self.window, self.fps = min_drop, window, fps
+        self.min_drop, self.window, self.fps, self.grid = min_drop, window, fps, grid
 
     def __call__(self, segments: Sequence[dict], transitions=(), envelope=None, duration: Optional[float] = None,
                  keep: Optional[Sequence] = None):
@@ -87,6 +90,8 @@ class EdgeSnapper:
 
     # ------------------------------------------------------------------ candidates
     def _on_grid(self, t):
+        if self.grid is not None:
+            return self.grid.snap(t)
         return t if not self.fps else round(t * self.fps) / self.fps
 
     def _candidates(self, t, changes, envelope, lo, hi, prefer):

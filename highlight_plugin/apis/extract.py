@@ -21,7 +21,7 @@ import numpy as np
 from highlight_plugin.engine.errors import DataError
 from highlight_plugin.media.specs import AudioSpec, FrameSpec
 from highlight_plugin.features.base import BaseExtractor
-from highlight_plugin.media.branches import FRAME_FILTERS, MAX_CHUNK_BYTES, decode_frames, frame_bytes
+from highlight_plugin.media.branches import FRAME_FILTERS, MAX_CHUNK_BYTES, frame_bytes, read_branches
 from highlight_plugin.media.probe import AudioStream, MediaInfo, probe, select_audio_stream
 from highlight_plugin.media.audio import audio_reader, read_silence
 from highlight_plugin.media.frames import frame_reader
@@ -207,7 +207,7 @@ def analyse_alone(video: str, analysis, info: Optional[MediaInfo] = None,
 def open_streams(video: str, specs: Sequence, info: MediaInfo, stream: Optional[AudioStream],
                  chunk_seconds: float = 32.0, decode_threads: int = 0, backend: str = 'ffmpeg') -> dict:
     """spec -> iterator of chunks, one per stream of ``specs``, all started: one decoder per distinct stream, the
-    frame samplings written as ffmpeg filter chains sharing one decode (``decoder.py``), audio from ``stream``
+    frame samplings written as ffmpeg filter chains sharing one decode (``media/branches.py``), audio from ``stream``
     (silence of the video's length when None). Chunks hold the same media duration in every stream (shorter when
     a branch holds full-size frames), so that a consumer taking them in turn never starves a decoder."""
     frame_specs = [s for s in specs if isinstance(s, FrameSpec)]
@@ -218,7 +218,7 @@ def open_streams(video: str, specs: Sequence, info: MediaInfo, stream: Optional[
     sources = {}
     try:
         if shared:
-            sources.update(zip(shared, decode_frames(video, shared, [chunks[s] for s in shared], decode_threads,
+            sources.update(zip(shared, read_branches(video, shared, [chunks[s] for s in shared], decode_threads,
                                                      info)))
         for spec in specs:
             if spec in sources:

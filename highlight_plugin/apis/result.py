@@ -165,7 +165,12 @@ def _plain(value):
 def _analysis_meta(a, key):
     """``(meta, arrays)`` of a :class:`~highlight_plugin.analysis.SourceAnalysis` (arrays named ``key/...``)."""
     arrays = {}
-    meta = dict(path=a.path, duration=a.duration, cut=_plain(a.cut), starts=_plain(a.starts),
+    cut = _plain(dataclasses.replace(a.cut, grid=None))
+    cut['grid'] = dict(rate=_plain(a.cut.grid.rate), times=None)
+    if a.cut.grid.times is not None:  # a variable-rate file's frame times
+        arrays[f'{key}/frame_times'] = np.asarray(a.cut.grid.times, np.float64)
+        cut['grid']['times'] = f'{key}/frame_times'
+    meta = dict(path=a.path, duration=a.duration, cut=cut, starts=_plain(a.starts),
                 transitions=[t.as_dict(ndigits=6) for t in a.transitions], audio_stream=a.audio_stream,
                 silent_features=a.silent_features, envelope=None, profile=None)
     if a.envelope is not None:
@@ -182,7 +187,7 @@ def _analysis_meta(a, key):
 def _analysis_from(meta, arrays):
     """The :class:`~highlight_plugin.analysis.SourceAnalysis` saved by :func:`_analysis_meta`."""
     from ..analysis import ActivityProfile, LoudnessEnvelope, SourceAnalysis, Transition
-    from ..render.cut import CutSource, StreamStarts  # (media.clock after the media merge)
+    from ..media.clock import CutSource, FrameGrid, StreamStarts
     envelope = profile = None
     if meta['envelope'] is not None:
         state = dict(meta['envelope'])
@@ -191,7 +196,11 @@ def _analysis_from(meta, arrays):
         state = dict(meta['profile'])
         motion, detail = (arrays[k] for k in state.pop('arrays'))
         profile = ActivityProfile.from_state(dict(state, motion=motion, detail=detail))
-    return SourceAnalysis(meta['path'], meta['duration'], _dataclass_from(CutSource, meta['cut']),
+    cut = dict(meta['cut'])
+    grid = cut.pop('grid')
+    cut = _dataclass_from(CutSource, cut)
+    cut.grid = FrameGrid(Fraction(grid['rate']), None if grid['times'] is None else arrays[grid['times']])
+    return SourceAnalysis(meta['path'], meta['duration'], cut,
                           _dataclass_from(StreamStarts, meta['starts']),
                           [Transition(**t) for t in meta['transitions']], envelope, profile, meta['audio_stream'],
                           meta['silent_features'])

@@ -149,7 +149,7 @@ class CLIPExtractor(CentreFrameExtractor):
 
     Args:
         sampling: which frame and geometry (``FrameSpec.sampling``): 'centre' (the frame at the clip
-            centre, area-preserving resize) or 'hero' (HERO's loader; see ``decoder.py``).
+            centre, area-preserving resize) or 'hero' (HERO's loader; see ``media/branches.py``).
         normalise: 'clip' (``(x - 255 mean) / (255 std)``) or 'hero' (``(x / 255 - mean) / (std + 1e-8)``).
         precision: 'fp32', 'fp16' or 'fp16_cuda' (fp16 on a GPU, fp32 on the CPU).
     """

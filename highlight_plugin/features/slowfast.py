@@ -4,7 +4,7 @@
 ``pyslowfast_8x8`` (the QVHighlights recipe, HERO's ``slowfast/extract_feature``)
     PySlowFast's SLOWFAST_8x8_R50: alpha 4, beta_inv 8, fusion kernel 7, lateral conv + BN + ReLU
     (mmaction2 options ``speed_ratio=4, channel_ratio=8, fusion_kernel=7, lateral_norm=True``). Frames
-    from a 30-fps decode with HERO's geometry (``decoder.py`` 'hero_dense'); per 2-s clip of 60 frames the
+    from a 30-fps decode with HERO's geometry (``media/branches.py`` 'hero_dense'); per 2-s clip of 60 frames the
     fast pathway takes 32 at ``linspace(0, 64 * fps_src / 30 - 1, 32)`` clamped to 59 (``fps_src`` =
     floor of the source frame rate) and the slow pathway 8 of those at ``linspace(0, 31, 8)``: indices
     mmaction2's own forward (nearest interpolation, [0, 4, ..., 28]) cannot express, so

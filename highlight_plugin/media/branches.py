@@ -1,18 +1,18 @@
-"""One ffmpeg decode of a video feeding several frame outputs.
+"""One ffmpeg run over a video feeding several frame outputs (its branches).
 
 A frame sampling that can be written as an ffmpeg filter chain registers it with
-:func:`register_frame_filter`. :func:`decode_frames` then decodes the first video stream
+:func:`register_frame_filter`. :func:`read_branches` then decodes the first video stream
 once, ``split``\\ s it into one branch per :class:`FrameSpec` (each its own chain: frame
 picking, resize, crop) and streams every branch to its own pipe as rgb24 frames::
 
-    outputs = decode_frames(path, [FrameSpec(0.5, 224, sampling='hero'),
+    outputs = read_branches(path, [FrameSpec(0.5, 224, sampling='hero'),
                                    FrameSpec(30, 224, sampling='hero_dense')], chunks=[16, 960])
     for chunk in outputs[0]: ...   # (n <= 16, 224, 224, 3) uint8
 
 Each branch is read by its own thread into a bounded queue, so one consumer can take the
 outputs in turn, chunk by chunk of the same media duration (as the feature pipeline does)
 without deadlock: ffmpeg runs at most a few chunks ahead of the slowest reader. A branch
-gives exactly the frames a separate ffmpeg run of its chain would give (same decoder, same
+gives exactly the frames a separate ffmpeg run of its chain would give (same codec, same
 timestamps, same filters).
 
 A chain may come with a numpy post-step applied to each chunk of its branch (SoccerNet's OpenCV area resize,
@@ -26,6 +26,7 @@ import os
 import queue
 import subprocess
 import threading
+from fractions import Fraction
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -43,12 +44,12 @@ def register_frame_filter(sampling: str):
     """Decorator: the ffmpeg filter chain of ``FrameSpec(sampling=sampling)`` frames, as
     ``chain(spec, info) -> (filters, (height, width)[, post])`` (``post``: a numpy step applied to each chunk of
     ``(n, height, width, 3)`` frames, returning the spec's frames). The sampling also gets an ffmpeg
-    reader (one output of :func:`decode_frames`) unless one is registered already."""
+    reader (one output of :func:`read_branches`) unless one is registered already."""
     def register(chain):
         FRAME_FILTERS[sampling] = chain
         if ('ffmpeg', sampling) not in FRAME_SAMPLINGS:
             register_frame_sampling(sampling, 'ffmpeg')(
-                lambda path, spec, chunk, threads, info: decode_frames(path, [spec], [chunk], threads, info)[0])
+                lambda path, spec, chunk, threads, info: read_branches(path, [spec], [chunk], threads, info)[0])
         return chain
     return register
 
@@ -108,10 +109,10 @@ class _Output:
         self.file.close()
 
 
-class FrameDecoder:
+class FrameBranches:
     """An ffmpeg process decoding ``path`` once into one rgb24 pipe per filter chain.
 
-    Use :func:`decode_frames`; :meth:`close` (also called when every output has been read to
+    Use :func:`read_branches`; :meth:`close` (also called when every output has been read to
     its end or one raised) stops ffmpeg.
     """
 
@@ -182,10 +183,10 @@ class FrameDecoder:
 
 
 class _Frames:
-    """Iterator over one output, with ``close()`` (stops the shared decoder) as the pipeline expects."""
+    """Iterator over one output, with ``close()`` (stops the shared ffmpeg run) as the pipeline expects."""
 
-    def __init__(self, decoder: FrameDecoder, i: int, post: Optional[Callable] = None):
-        self.decoder, self.it, self.post = decoder, decoder.frames(i), post
+    def __init__(self, branches: FrameBranches, i: int, post: Optional[Callable] = None):
+        self.branches, self.it, self.post = branches, branches.frames(i), post
 
     def __iter__(self):
         return self
@@ -195,10 +196,10 @@ class _Frames:
         return frames if self.post is None else self.post(frames)
 
     def close(self):
-        self.decoder.close()
+        self.branches.close()
 
 
-def decode_frames(path: str, specs: Sequence, chunks: Sequence[int], threads: int = 0,
+def read_branches(path: str, specs: Sequence, chunks: Sequence[int], threads: int = 0,
                   info: Optional[MediaInfo] = None) -> List[Iterator[np.ndarray]]:
     """One iterator of rgb24 frame chunks per :class:`FrameSpec`, all from one decode of ``path``
     (see the module doc). ``chunks``: frames per chunk of each output."""
@@ -206,8 +207,8 @@ def decode_frames(path: str, specs: Sequence, chunks: Sequence[int], threads: in
     if not info.has_video:
         raise DataError(f'{path}: no video stream')
     chains = [frame_filter(s, info) for s in specs]
-    decoder = FrameDecoder(path, chains, chunks, threads)
-    return [_Frames(decoder, i, chain[2]) for i, chain in enumerate(chains)]
+    branches = FrameBranches(path, chains, chunks, threads)
+    return [_Frames(branches, i, chain[2]) for i, chain in enumerate(chains)]
 
 
 def tiny_height(size: int) -> int:
@@ -217,15 +218,35 @@ def tiny_height(size: int) -> int:
 
 @register_frame_filter('tiny')
 def _tiny_chain(spec, info):
-    """Every frame at ``spec.fps`` (the source's rate), squashed to ``size`` x ``tiny_height(size)`` by area
-    averaging, on the time axis of the first frame (frame ``i`` at ``i / fps`` s)."""
+    """Every frame at ``spec.fps`` (the source's exact rate, e.g. 24000/1001), squashed to ``size`` x
+    ``tiny_height(size)`` by area averaging, on the time axis of the first frame (frame ``i`` at ``i / fps`` s). A
+    variable-rate source gives every frame as it comes (frame ``i`` is the source's frame ``i``, at its own time:
+    :class:`~highlight_plugin.media.clock.FrameGrid`)."""
+    return _tiny(spec, resample=not info.variable_rate)
+
+
+@register_frame_filter('tiny_even')
+def _tiny_even_chain(spec, info):
+    """The 'tiny' frames on an even time grid at ``spec.fps`` whatever the source (for a variable-rate one, the frame
+    on screen every 1/fps s: what a profile binned in time needs, the 9:16 follow's)."""
+    return _tiny(spec, resample=True)
+
+
+def _tiny(spec, resample):
     w, h = int(spec.size), tiny_height(spec.size)
-    return f'setpts=PTS-STARTPTS,fps=fps={float(spec.fps)!r},scale={w}:{h}:flags=area,format=rgb24', (h, w)
+    fps = f'fps=fps={rate_option(spec.fps)},' if resample else ''
+    return f'setpts=PTS-STARTPTS,{fps}scale={w}:{h}:flags=area,format=rgb24', (h, w)
 
 
-def source_fps(info: MediaInfo, default: float = 25.0) -> float:
-    """The frame rate the 'tiny' branch samples at: the source's average rate (``default`` when not reported)."""
-    return float(info.fps) if info.fps and info.fps > 0 else default
+def rate_option(rate) -> str:
+    """A rate as an ffmpeg option value: exact ('24000/1001') for a Fraction."""
+    return f'{rate.numerator}/{rate.denominator}' if isinstance(rate, Fraction) else repr(float(rate))
+
+
+def source_fps(info: MediaInfo, default=Fraction(25)) -> Fraction:
+    """The frame rate the 'tiny' branch samples at: the source's exact rate (a variable-rate source's average;
+    ``default`` when not reported)."""
+    return Fraction(info.rate) if info.rate and info.rate > 0 else Fraction(default)
 
 
 def read_tiny_frames(path: str, fps: Optional[float] = None, size: int = 64, chunk: int = 256,
@@ -235,7 +256,7 @@ def read_tiny_frames(path: str, fps: Optional[float] = None, size: int = 64, chu
     from highlight_plugin.media.specs import FrameSpec
     info = info or probe(path)
     spec = FrameSpec(fps or source_fps(info), size, crop=False, sampling='tiny')
-    return decode_frames(path, [spec], [chunk], 0, info)[0]
+    return read_branches(path, [spec], [chunk], 0, info)[0]
 
 
 @register_frame_filter('centre')

@@ -120,7 +120,7 @@ def read_frames_decord(path: str, fps: float, size: int, chunk: int = 32, crop: 
         raise DataError(f'{path}: decord cannot read this file ({_first_line(e)})') from e
     if not len(times) or not np.isfinite(times).all() or times.min() < -1e6:
         raise DataError(f'{path}: decord finds no usable frame timestamps (use the ffmpeg backend)')
-    indices = clip_centre_indices(times[:, 0], float(times[-1, 1]), float(fps), info.time_base)
+    indices = clip_centre_indices(times[:, 0], float(times[-1, 1]), float(fps), info.ticks_per_second)
     for i in range(0, len(indices), chunk):
         batch = indices[i:i + chunk].tolist()
         try:

@@ -23,7 +23,7 @@ from typing import Iterator, Tuple
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from highlight_plugin.media.branches import MAX_CHUNK_BYTES, decode_frames, frame_bytes, register_frame_filter
+from highlight_plugin.media.branches import MAX_CHUNK_BYTES, frame_bytes, read_branches, register_frame_filter
 from highlight_plugin.media.audio import AUDIO_SILENCE, register_audio_method
 from highlight_plugin.media.pipe import _Pipe
 from highlight_plugin.media.probe import ffmpeg_exe, probe
@@ -138,10 +138,10 @@ def _soccernet_chain(spec, info):
 
 def read_frames_soccernet(path, spec, chunk, threads, info) -> Iterator[np.ndarray]:
     """Frames of ``spec`` chosen and shaped as SoccerNet's (module doc), alone: chunks of ``(n, 224, 224, 3)`` uint8
-    RGB (at most :data:`~.decoder.MAX_CHUNK_BYTES` of full-size frames at once)."""
+    RGB (at most :data:`~.branches.MAX_CHUNK_BYTES` of full-size frames at once)."""
     info = info or probe(path)
     per_read = max(1, min(int(chunk), MAX_CHUNK_BYTES // max(frame_bytes(spec, info), 1)))
-    return decode_frames(path, [spec], [per_read], threads, info)[0]
+    return read_branches(path, [spec], [per_read], threads, info)[0]
 
 
 def _wav_header(buf: bytes, path) -> Tuple[int, int, int]:

@@ -2,9 +2,11 @@
 
 Time base: segment times are seconds from the first decoded video frame, the origin of the extractors' frames,
 whatever the container's start time (a broadcast MPEG-TS starts at 1.4 s or later). A clip ``[start, end)`` holds
-the source frames whose time lies in ``[start, end)`` once both edges are rounded to the nearest frame: clips are cut
-by ``trim``/``atrim`` on the absolute timestamps (``-copyts``), after an input seek that is checked to land before the
-first frame wanted (seeking in a transport stream can land a GOP late, which used to freeze or drop the clip's start).
+the source frames whose time lies in ``[start, end)`` once both edges are rounded to the nearest frame of the
+source's grid (its exact rational rate, or a variable-rate file's real frame times; see ``media/clock.py``):
+clips are cut by ``trim``/``atrim`` on the absolute timestamps (``-copyts``), after an input seek that is checked to
+land before the first frame wanted (seeking in a transport stream can land a GOP late, which used to freeze or drop
+the clip's start).
 
 Audio: a clip keeps the source's audio exactly when the source has some; it is cut to the same span as the video,
 faded in and out over ``fade`` seconds (50 ms: no clicks, no audible dip) and brought to a loudness target (EBU R128,
@@ -29,103 +31,12 @@ from typing import Optional, Sequence
 
 from ..engine.errors import DataError
 from ..engine.fileio import atomic_path
-from ..media.probe import ffmpeg_exe
+from ..media.clock import CutSource, first_frame, inspect_source
+from ..media.probe import ffmpeg_exe, probe
 
 VERTICAL_MODES = ('crop', 'blur', 'follow')
 MAX_VERTICAL_HEIGHT = 1920  # 9:16 at 1080x1920, the platforms' largest
 AUDIO_RATE = 48000
-
-
-@dataclass
-class CutSource:
-    """What cutting needs to know about a source file (see :func:`inspect_source`)."""
-    path: str
-    origin: float  # absolute time (s) of the first decoded video frame: time 0 of the segments
-    format_start: float  # the container's start time, which ``-ss`` counts from
-    fps: float  # nominal frame rate
-    width: int  # displayed size (after rotation)
-    height: int
-    audio_streams: int
-
-    def frame_index(self, t: float) -> int:
-        """Index of the frame nearest to segment time ``t``."""
-        return int(math.floor(t * self.fps + 0.5))
-
-
-_START = re.compile(r'Duration:.*?, start: (-?\d+(?:\.\d+)?)')
-_VIDEO = re.compile(r'Stream #0:\d+.*?: Video: .*?(?:, (\d+(?:\.\d+)?)(k?) fps)?, (\d+(?:\.\d+)?)(k?) tbr')
-_AUDIO = re.compile(r'Stream #0:\d+.*?: Audio: ')
-_SHOWINFO = re.compile(r'\bn: *0 .*?pts_time:(-?\d+(?:\.\d+)?).*? s:(\d+)x(\d+)')
-
-
-def _first_line(stderr):
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else 'no message'
-
-
-def _first_frame(path, seek=None):
-    """``(stderr of the header, absolute pts of the first frame decoded after seeking to ``seek``, its size)``:
-    after a seek, the frame decoding starts from (a keyframe), not the first one at or after ``seek``."""
-    cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-copyts']
-    if seek:
-        cmd += ['-noaccurate_seek', '-ss', f'{seek:.6f}']
-    cmd += ['-i', str(path), '-map', '0:v:0', '-frames:v', '1', '-vf', 'showinfo', '-f', 'null', '-']
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace')
-    m = _SHOWINFO.search(proc.stderr)
-    if proc.returncode != 0 or not m:
-        raise DataError(f'{path}: ffmpeg cannot decode a video frame ({_first_line(proc.stderr)})')
-    return proc.stderr, float(m.group(1)), (int(m.group(2)), int(m.group(3)))
-
-
-_VIDEO_PTS = re.compile(r'Parsed_showinfo.*?\bn: *0 .*?pts_time:(-?\d+(?:\.\d+)?)')
-_AUDIO_PTS = re.compile(r'Parsed_ashowinfo.*?\bn: *0 .*?pts_time:(-?\d+(?:\.\d+)?)')
-
-
-@dataclass
-class StreamStarts:
-    """Where a file's streams start, for putting everything on one clock: the reel's, whose time 0 is the first
-    decoded video frame (:attr:`CutSource.origin`)."""
-    origin: float  # absolute time of the first decoded video frame
-    features: float  # that frame's time as ffmpeg's CLI gives it without -copyts: the clock of the reference
-    # recipes' frames (they count from the container's start), so feature time t is reel time t - features
-    audio: Optional[float] = None  # the first decoded audio sample, on the reel's clock (None: no such stream)
-
-
-def stream_starts(path, audio_stream: Optional[int] = None) -> StreamStarts:
-    """The :class:`StreamStarts` of ``path`` (two one-frame decodes); ``audio_stream``: index among its audio
-    streams."""
-    def run(copyts, audio):
-        cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', *(['-copyts'] if copyts else []), '-i', str(path),
-               '-map', '0:v:0', '-vf', 'showinfo', '-frames:v', '1', '-f', 'null', '-']
-        if audio:
-            cmd += ['-map', f'0:a:{audio_stream}', '-af', 'ashowinfo', '-frames:a', '1', '-f', 'null', '-']
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace')
-        video = _VIDEO_PTS.search(proc.stderr)
-        if proc.returncode != 0 or not video:
-            raise DataError(f'{path}: ffmpeg cannot decode a video frame ({_first_line(proc.stderr)})')
-        sound = _AUDIO_PTS.search(proc.stderr) if audio else None
-        return float(video.group(1)), float(sound.group(1)) if sound else None
-
-    origin, audio = run(True, audio_stream is not None)
-    features, _ = run(False, False)
-    return StreamStarts(origin, features, None if audio is None else audio - origin)
-
-
-def inspect_source(path) -> CutSource:
-    """Timing of ``path`` for cutting: the first frame's absolute time, the frame rate, display size, audio streams.
-
-    Raises:
-        DataError: no decodable video frame (the message names the file).
-    """
-    text, origin, (width, height) = _first_frame(path)
-    video = _VIDEO.search(text)
-    fps = 25.0
-    if video:
-        value, kilo = (video.group(1), video.group(2)) if video.group(1) else (video.group(3), video.group(4))
-        fps = float(value) * (1000 if kilo else 1)
-    start = _START.search(text)
-    return CutSource(str(path), origin, float(start.group(1)) if start else 0.0, fps, width, height,
-                     len(_AUDIO.findall(text.split('Stream mapping:')[0])))
 
 
 def _even(x):
@@ -189,6 +100,11 @@ def write_track_commands(track, source_width, crop_w, path):
     return first or 0
 
 
+def _first_line(stderr):
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else 'no message'
+
+
 def _run(cmd, target):
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace')
     if proc.returncode != 0:
@@ -199,35 +115,37 @@ def _run(cmd, target):
 @dataclass
 class Span:
     """A clip's place in its source: absolute trim bounds and the seek that reaches them."""
-    v_start: float  # trim bounds of the video, half a frame before the first / after the last frame
+    v_start: float  # trim bounds of the video, half-way between the frames before / after the clip and its own
     v_end: float
     a_start: float  # the same span for the audio, on frame times
     a_end: float
     seek: float  # input -ss (from the container start), 0 = none
     duration: float
     frames: int
+    first: int = 0  # index of the clip's first frame in the source (its frame grid)
 
 
 def locate(source: CutSource, start, end, preroll=3.0) -> Span:
-    """Trim bounds of the frames ``[start, end)`` of ``source`` and an input seek that lands before them.
+    """Trim bounds of the frames ``[start, end)`` of ``source`` (edges rounded to the nearest frame of its grid) and
+    an input seek that lands before them.
 
     The seek is half a second early, checked by decoding the frame decoding starts from after it (an indexed
     container lands on the keyframe before; a transport stream seeks by byte position and may land a GOP late); when
     it lands late, ``preroll`` seconds early, then 30 s, then from the start.
     """
-    k0, k1 = source.frame_index(start), source.frame_index(end)
+    grid = source.grid
+    k0, k1 = grid.index(start), grid.index(end)
     if k1 <= k0:
         raise ValueError(f'empty clip: {start:.3f}-{end:.3f} s holds no frame at {source.fps:g} fps')
-    half = 0.5 / source.fps
-    v0 = source.origin + k0 / source.fps - half
-    span = Span(v0, source.origin + k1 / source.fps - half, source.origin + k0 / source.fps,
-                source.origin + k1 / source.fps, 0.0, (k1 - k0) / source.fps, k1 - k0)
+    t0, t1 = grid.time(k0), grid.time(k1)
+    v0 = source.origin + grid.edge(k0)
+    span = Span(v0, source.origin + grid.edge(k1), source.origin + t0, source.origin + t1, 0.0, t1 - t0, k1 - k0, k0)
     for early in (0.5, preroll, 30.0):
         seek = v0 - source.format_start - early
         if seek <= 0:
             break
         try:
-            _, first, _ = _first_frame(source.path, seek)
+            first, _ = first_frame(source.path, seek)
         except DataError:  # no keyframe after the seek point
             continue
         if first <= v0:
@@ -302,11 +220,13 @@ class LoudnessTarget:
 @dataclass
 class AudioPlan:
     """What a clip's audio goes through: a gain (dB), a true-peak limiter (on or off, aiming at ``ceiling`` dBTP)
-    and fades of ``fade`` seconds at its edges."""
+    and fades of ``fade`` seconds at its edges; ``shortfall``: dB the clip stays under the loudness target because
+    the gain it needed was over :attr:`LoudnessTarget.max_gain`."""
     gain: float = 0.0
     limit: bool = False
     ceiling: float = -1.5
     fade: float = 0.05
+    shortfall: float = 0.0
 
     def chain(self, duration):
         """The ffmpeg filters, for a clip of ``duration`` seconds."""
@@ -333,16 +253,39 @@ def plan_audio(source, span, target: Optional[LoudnessTarget], stream=0, fade=0.
         return plan
     plan.ceiling = target.true_peak - target.margin
     loudness, peak = measured or measure_loudness(source, span, stream)
+    wanted = target.integrated - loudness if loudness > -70.0 else 0.0  # the gain the target asks for
     plan.gain = target.gain(loudness) if gain is None else gain
     plan.limit = peak + plan.gain > plan.ceiling
     if check and loudness > -70.0:
         got, got_peak = measure_loudness(source, span, stream, plan.chain(span.duration), encoded=True)
         if gain is None and got > -70.0:
-            plan.gain = min(plan.gain + target.integrated - got, target.max_gain)
+            wanted = plan.gain + target.integrated - got
+            plan.gain = min(wanted, target.max_gain)
             plan.limit = plan.limit or peak + plan.gain > plan.ceiling
         if got_peak > target.true_peak:
             plan.limit, plan.ceiling = True, plan.ceiling - (got_peak - target.true_peak)
+    if gain is None:
+        plan.shortfall = max(wanted - target.max_gain, 0.0)
     return plan
+
+
+def loudness_notes(plans: Sequence[Optional[AudioPlan]], target: Optional[LoudnessTarget], labels=None,
+                   tolerance=0.5):
+    """Lines for the notes when clips could not be brought to the loudness ``target`` (their ``shortfall``, over
+    ``tolerance`` dB): which clips (``labels``, default their rank 1, 2, ...), by how much, and why."""
+    if target is None:
+        return []
+    labels = list(labels) if labels is not None else list(range(1, len(plans) + 1))
+    short = [(label, plan.shortfall) for label, plan in zip(labels, plans)
+             if plan is not None and plan.shortfall > tolerance]
+    if not short:
+        return []
+    which = (f'Clip {short[0][0]} stays' if len(short) == 1 else
+             f'Clips {", ".join(str(label) for label, _ in short[:-1])} and {short[-1][0]} stay')
+    worst = max(s for _, s in short)
+    return [f'{which} up to {worst:.1f} dB under the loudness target ({target.integrated:g} LUFS): the source is so '
+            f'quiet there that reaching it needs more than the +{target.max_gain:g} dB of gain allowed, which would '
+            f'raise its noise as much.']
 
 
 def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20, preset='veryfast', *,
@@ -391,8 +334,8 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
         graph = [f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},setpts=PTS-STARTPTS'
                  + (f',{vf}' if vf else '') + ('[v]' if poster is None else ',split[v][p]')]
         if poster is not None:  # one frame of the clip as it is encoded, for free
-            when, _, width = (tuple(poster) + (480,))[:3]
-            k = min(max(int(round(when * source.fps)), 0), span.frames - 1)
+            when, _, width = (tuple(poster) + (480,))[:3]  # the frame nearest to start + when, counted in the clip
+            k = min(max(source.grid.index(start + when) - span.first, 0), span.frames - 1)
             graph.append(f'[p]trim=start_frame={k}:end_frame={k + 1},scale={_even(width)}:-2[pv]')
         if audio:
             plan = audio_plan or plan_audio(source, span, loudness, audio_stream, fade, gain_db)
@@ -437,10 +380,10 @@ def plan_clips(source: CutSource, segments: Sequence[dict], loudness_mode='clip'
     encoded = [measure_loudness(source, span, stream, plan.chain(span.duration), encoded=True)
                for span, plan in zip(spans, plans)]
     joint = _joint_loudness(spans, [e[0] for e in encoded])
-    if joint > -70.0:
-        gain = min(gain + loudness.integrated - joint, loudness.max_gain)
+    wanted = gain + loudness.integrated - joint if joint > -70.0 else gain
+    gain = min(wanted, loudness.max_gain)
     for plan, (_, peak), (_, source_peak) in zip(plans, encoded, measured):
-        plan.gain = gain
+        plan.gain, plan.shortfall = gain, max(wanted - loudness.max_gain, 0.0)
         plan.limit = plan.limit or source_peak + gain > plan.ceiling
         if peak > loudness.true_peak:
             plan.limit, plan.ceiling = True, plan.ceiling - (peak - loudness.true_peak)
@@ -531,7 +474,8 @@ def poster_frame(video, t, out_path, width=480, source: Optional[CutSource] = No
     """Write the frame shown at ``t`` (seconds from the first frame) as a JPEG ``width`` pixels wide (a clip's poster
     in the report: its best moment, e.g. the peak or the event, rather than its first frame)."""
     source = source or inspect_source(video)
-    span = locate(source, max(t, 0.0), max(t, 0.0) + 1.0 / source.fps)
+    k = max(source.grid.index(max(t, 0.0)), 0)
+    span = locate(source, source.grid.time(k), source.grid.time(k + 1))
     cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *_input(source, span), '-filter_complex',
            f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},scale={_even(width)}:-2[v]', '-map', '[v]',
            '-frames:v', '1', '-q:v', '4']
@@ -560,8 +504,7 @@ def concat_clips(clips, out_path, loudness: Optional[LoudnessTarget] = None):
         # -copyts: the clips' timestamps as they are (else the audio's priming would delay the video by 21 ms)
         head = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', '-copyts', '-f', 'concat', '-safe', '0', '-i',
                 listing.name]
-        audio = bool(_AUDIO.search(subprocess.run([ffmpeg_exe(), '-hide_banner', '-i', str(clips[0])],
-                                                  capture_output=True, text=True, errors='replace').stderr))
+        audio = bool(probe(str(clips[0])).audio)
         cmd = head + ['-map', '0:v:0', '-c:v', 'copy']
         if audio:
             cmd += ['-map', '0:a:0', *AUDIO_CODEC]
@@ -586,6 +529,6 @@ def reel_loudness(path):
     return _loudness_of(_run(cmd, f'the loudness of {path}'), path)
 
 
-__all__ = ['CutSource', 'StreamStarts', 'stream_starts', 'LoudnessTarget', 'AudioPlan', 'plan_audio',
-           'inspect_source', 'vertical_size', 'vertical_filter', 'cut_clip', 'cut_clips', 'plan_clips', 'join_reel',
-           'reel_audio', 'concat_clips', 'measure_loudness', 'reel_loudness', 'locate', 'poster_frame']
+__all__ = ['LoudnessTarget', 'AudioPlan', 'plan_audio', 'loudness_notes', 'vertical_size', 'vertical_filter',
+           'cut_clip', 'cut_clips', 'plan_clips', 'join_reel', 'reel_audio', 'concat_clips', 'measure_loudness',
+           'reel_loudness', 'locate', 'poster_frame']

@@ -1,9 +1,10 @@
 """Everything a reel writes to disk, made in a staging folder and moved into place at the end.
 
 ``clips/highlight_NNN.mp4`` (by rank) with a poster ``clips/highlight_NNN.jpg`` (the clip's best moment: its peak
-score, or its event), ``reel.mp4`` (the clips in the story's order), ``saliency.png``, ``highlights.edl``,
-``highlights.otio``, ``index.html``, the result for re-cuts (``result.npz``) and, last, ``highlights.json`` (ranked
-segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished. An error leaves ``out_dir``
+score, or its event), ``reel.mp4`` (the clips in the story's order), ``saliency.png``, the editor exports
+``highlights.edl``, ``highlights.otio`` and ``highlights.xml`` (FCP 7 XML; all at the source's rate and timecode:
+:mod:`~highlight_plugin.render.exports`), ``index.html``, the result for re-cuts (``result.npz``) and, last,
+``highlights.json`` (ranked segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished. An error leaves ``out_dir``
 as it was: the staging folder is renamed as a whole when ``out_dir`` is new or empty, else moved file by file with
 the JSON last.
 """
@@ -18,8 +19,9 @@ from .options import RenderOptions
 from .reel import ReelCutter, time_order
 
 FINISHED = 'highlights.json'  # written last: a folder holding it is a finished reel
-NAMES = dict(json=FINISHED, plot='saliency.png', edl='highlights.edl', otio='highlights.otio', report='index.html',
-             result='result.npz')
+NAMES = dict(json=FINISHED, plot='saliency.png', edl='highlights.edl', otio='highlights.otio', xml='highlights.xml',
+             report='index.html', result='result.npz')
+EXPORTS = ('edl', 'otio', 'xml')  # the editor's: at the source's rate and timecode (exports.py)
 
 
 def write_highlights(result, out_dir: str, options: Optional[RenderOptions] = None, progress=None):
@@ -75,18 +77,18 @@ def _cut(result, segments, stage, options, progress):
 
 def _write_reports(result, segments, files, stage):
     """The plot, the editor exports, the report page and the JSON (written last) of the staged reel."""
-    from . import plot_saliency, write_edl, write_json, write_otio, write_report
-    in_time = sorted(segments, key=time_order)  # the reel and the editor exports follow the story's order
+    from . import plot_saliency, write_exports, write_json, write_report
+    in_time = sorted((dict(s, rank=i) for i, s in enumerate(segments, 1)), key=time_order)  # the story's order
     shots = {source: [t.as_dict() for t in transitions] for source, transitions in result.shots.items()}
     football = result.plot_segments is not None  # a curve on the match's axis, not the files'
     durations = {s: a.duration for s, a in result.analysis.items()}
     plot_saliency(result.scores, result.clip_len, result.plot_segments or segments, files['plot'],
                   title=osp.basename(result.video), duration=result.duration,
                   transitions=() if football else shots.get(str(result.video), ()))
-    write_edl(in_time, result.video, files['edl'])
-    write_otio(in_time, result.video, files['otio'])
+    notes = write_exports(in_time, result.video, **{k: files[k] for k in EXPORTS})
+    result.notes += [n for n in notes if n not in result.notes]
     write_report(files['report'], result.video, segments, plot=files['plot'], reel=files['reel'],
-                 exports=[files['json'], files['edl'], files['otio']], scores=None if football else result.scores,
+                 exports=[files['json']] + [files[k] for k in EXPORTS], scores=None if football else result.scores,
                  clip_len=result.clip_len, duration=durations.get(str(result.video)) if football else result.duration,
                  transitions=shots, notes=result.notes, durations=durations)
     write_json(files['json'], highlights_json(result, segments, shots, stage))
@@ -97,7 +99,7 @@ def highlights_json(result, segments, shots, root) -> dict:
     several = len({result.source_of(s) for s in segments} | {str(result.video)}) > 1
     return dict(
         video=osp.abspath(result.video), duration=result.duration, clip_len=result.clip_len, **result.info,
-        notes=list(result.notes),
+        notes=list(result.notes), exports=[NAMES[k] for k in EXPORTS],
         segments=[dict(rank=i, **{k: (osp.relpath(v, root) if k in ('clip', 'poster') else v) for k, v in s.items()})
                   for i, s in enumerate(segments, 1)],
         shots=[dict(t, source=source) if several else t for source, ts in shots.items() for t in ts],
@@ -120,7 +122,7 @@ def _publish(stage, out_dir, files, segments):
         for key in ('clip', 'poster'):
             if key in seg:
                 _move_into(stage, seg[key], out_dir)
-    for key in ('reel', 'plot', 'edl', 'otio', 'report', 'result', 'json'):
+    for key in ('reel', 'plot', *EXPORTS, 'report', 'result', 'json'):
         _move_into(stage, files[key], out_dir)
 
 

@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
+from ..media.clock import CutSource, inspect_source
 from . import cut as cutting
 from .options import RenderOptions
 
@@ -28,7 +29,7 @@ class SourceCut:
     """What cutting one file needs: its analysis (or None), its timing, the audio stream and whether clips get
     sound."""
     analysis: Optional[object]
-    source: cutting.CutSource
+    source: CutSource
     stream: int
     has_audio: bool
 
@@ -40,7 +41,7 @@ def source_cuts(result) -> Dict[str, SourceCut]:
         path = result.source_of(seg)
         if path not in out:
             a = result.analysis.get(path)
-            source = a.cut if a is not None else cutting.inspect_source(path)
+            source = a.cut if a is not None else inspect_source(path)
             stream = a.audio_stream if a is not None else (0 if source.audio_streams else None)
             out[path] = SourceCut(a, source, stream or 0, stream is not None and result.sources.get(path, True))
     return out
@@ -101,6 +102,8 @@ class ReelCutter:
         pool = ThreadPoolExecutor(max(1, min(CUT_WORKERS, len(self.segments))))
         try:
             plans = list(pool.map(self.plan, range(len(self.segments))))
+            notes = cutting.loudness_notes([p[1] for p in plans], self.options.loudness)
+            self.result.notes += [n for n in notes if n not in self.result.notes]
             parts = [(self.file_of(i), *plans[i]) for i in order]
             wav = osp.join(self.stage, 'reel_audio.wav')
             audio = bool(self.options.reel and parts and all(p[2] is not None for p in parts))

@@ -1,39 +1,39 @@
 """A self-contained HTML report page: the curve (click it to play from there), the reel, the clips with posters.
 
 Playing from the curve uses the source video when a browser can play it (an MP4/MOV/WebM container with H.264,
-VP8/9 or AV1 video and AAC, MP3, Opus or Vorbis audio: :func:`web_playable`), referenced by a relative path; else
-(a transport stream, HEVC, ...) the clip nearest to the time clicked, from the matching moment. Segments with a
-``source`` of their own (the two halves of a match in two files) get one timeline per file. Football segments
-(``class``, ``clock``, ``confidence``, ``half``, ``event``) are drawn as markers, one lane per class.
+VP8/9 or AV1 video and AAC, MP3, Opus or Vorbis audio: :func:`web_playable`), referenced by a relative URL (every
+path in the page is quoted: ``Match #1.mp4`` plays); else (a transport stream, HEVC, ...) the clip nearest to the
+time clicked, from the matching moment. Segments with a ``source`` of their own (the two halves of a match in two
+files) get one timeline per file. Football segments (``class``, ``clock``, ``confidence``, ``half``, ``event``) are
+drawn as markers, one lane per class.
 
 The page needs no network and no library: the curve is inline SVG, the script a few lines at the end of the page.
 """
 import html
 import json
 import os.path as osp
-import re
-import subprocess
+from urllib.parse import quote
 
-from ..media.probe import ffmpeg_exe
+from ..engine.errors import DataError
+from ..media.probe import probe
 from .io import atomic_write_text
 from .plot import hms, saliency_svg
 
 WEB_CONTAINERS = ('.mp4', '.m4v', '.mov', '.webm')
 WEB_VIDEO = ('h264', 'vp8', 'vp9', 'av1')
 WEB_AUDIO = ('aac', 'mp3', 'opus', 'vorbis')
-_CODEC = re.compile(r'Stream #0:\d+.*?: (Video|Audio): (\w+)')
 
 
 def web_playable(path) -> bool:
     """Whether a browser plays ``path`` as is (container and first video/audio codecs; see the module doc)."""
     if osp.splitext(str(path))[1].lower() not in WEB_CONTAINERS or not osp.isfile(str(path)):
         return False
-    proc = subprocess.run([ffmpeg_exe(), '-hide_banner', '-nostdin', '-i', str(path)], capture_output=True,
-                          text=True, errors='replace')
-    codecs = {}
-    for kind, codec in _CODEC.findall(proc.stderr):
-        codecs.setdefault(kind, codec)
-    return codecs.get('Video') in WEB_VIDEO and codecs.get('Audio', 'aac') in WEB_AUDIO
+    try:
+        info = probe(str(path))
+    except DataError:
+        return False
+    audio = info.audio[0].codec if info.audio else 'aac'
+    return info.video_codec in WEB_VIDEO and audio in WEB_AUDIO
 
 
 _STYLE = """
@@ -117,8 +117,8 @@ def write_report(out_path, source, segments, plot=None, reel=None, exports=(), *
     """
     base = osp.dirname(osp.abspath(out_path))
 
-    def rel(path):
-        return osp.relpath(osp.abspath(str(path)), base)
+    def rel(path):  # a relative URL: every character a file name may hold that means something in a URL quoted
+        return quote(osp.relpath(osp.abspath(str(path)), base).replace(osp.sep, '/'))
 
     files = [str(source)] + sorted({str(s['source']) for s in segments if s.get('source')} - {str(source)})
     sources = {}
@@ -184,7 +184,7 @@ def write_report(out_path, source, segments, plot=None, reel=None, exports=(), *
         rows.append(row + f'<td>{clip}</td></tr>')
     parts.append('<h2>Clips</h2><table>' + head + '<th>clip</th></tr>' + ''.join(rows) + '</table>')
     if exports:
-        links = ' · '.join(f'<a href="{html.escape(rel(p))}">{html.escape(osp.basename(p))}</a>' for p in exports)
+        links = ' · '.join(f'<a href="{html.escape(rel(p))}">{html.escape(osp.basename(p))}</a>' for p in exports if p)
         parts.append(f'<p>Exports: {links}</p>')
     data = json.dumps(dict(sources=sources, clips=clips)).replace('</', '<\\/')
     parts.append(f'<script type="application/json" id="report-data">{data}</script>')

@@ -128,14 +128,14 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
     (the tiny branch split off it), the audio chunks PANNs reads; alone (features on disk) the same results."""
     from highlight_plugin.analysis.reel import ReelAnalysis
     from highlight_plugin.apis.extract import analyse_alone
-    from highlight_plugin.media import branches as decoder
+    from highlight_plugin.media import branches
     from tests.helpers.synthetic import Shot, edited_video
     video = edited_video(tmp_path / 'cuts.mp4', [Shot('testsrc2', 3), Shot('smptebars', 3)], size='160x90',
                          fps=25, pauses=[(4.0, 4.6)]).path
-    decodes, audio_reads = [], []
-    real_decoder, real_read = decoder.FrameDecoder.__init__, extractors['panns'].spec
-    monkeypatch.setattr(decoder.FrameDecoder, '__init__',
-                        lambda self, path, chains, *a, **k: decodes.append(len(chains)) or real_decoder(
+    decodes = []
+    real_init, real_read = branches.FrameBranches.__init__, extractors['panns'].spec
+    monkeypatch.setattr(branches.FrameBranches, '__init__',
+                        lambda self, path, chains, *a, **k: decodes.append(len(chains)) or real_init(
                             self, path, chains, *a, **k))
     analysis = ReelAnalysis(shots=True, pauses=True, follow=True)
     analyzers = analysis.analyzers()
@@ -156,7 +156,7 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
 def test_late_start_matroska_duration(make_media, tmp_path):
     """An MKV whose timestamps start at 10 s lasts its frames' span, not the end of its timeline."""
     from highlight_plugin.media.probe import probe
-    from highlight_plugin.render.cut import stream_starts
+    from highlight_plugin.media.clock import stream_starts
     late = make_media(tmp_path / 'late.mkv', seconds=6, audio='sine', extra=['-output_ts_offset', '10'])
     assert probe(str(late)).duration == pytest.approx(6.0, abs=0.05)
     starts = stream_starts(str(late), 0)

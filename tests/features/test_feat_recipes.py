@@ -9,7 +9,7 @@ import torch
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
 from highlight_plugin.media.specs import FrameSpec
 from highlight_plugin.features import check_recipe, get_layout, read_provenance, write_provenance
-from highlight_plugin.media.branches import decode_frames
+from highlight_plugin.media.branches import read_branches
 from highlight_plugin.media.frames import read_frames
 from highlight_plugin.features.clip import build_clip, read_clip_weights, timm_to_open_clip
 from highlight_plugin.media.branches import hero_geometry
@@ -17,10 +17,10 @@ from highlight_plugin.features.slowfast import caffe2_to_mmaction, hero_frame_in
 
 
 def test_one_decode_feeds_several_samplings(media_dir):
-    """decode_frames gives each FrameSpec the frames of its own ffmpeg run."""
+    """read_branches gives each FrameSpec the frames of its own ffmpeg run."""
     path = str(media_dir / 'good.mp4')  # 5 s, 10 fps, 64x48
     specs = [FrameSpec(0.5, 32), FrameSpec(0.5, 32, sampling='hero'), FrameSpec(10, 32, sampling='hero_dense')]
-    outs = decode_frames(path, specs, [1, 1, 20])
+    outs = read_branches(path, specs, [1, 1, 20])
     got = [[], [], []]
     for _ in range(50):  # in step, as the pipeline reads them
         for i, it in enumerate(outs):

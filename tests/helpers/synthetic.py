@@ -139,14 +139,22 @@ def subject_video(path, seconds=8.0, size='640x360', fps=25, box=48, sides=('lef
     return str(path), np.array(positions)
 
 
-def index_video(path, seconds=12.0, size='192x108', fps=25, audio=True, extra=(), gop=None) -> str:
-    """Frames that show their index as 12 black/white stripes (bit ``k`` in stripe ``k``), with a tone (``audio``);
-    ``extra`` output options (e.g. ``-output_ts_offset 10 -f mpegts``), ``gop`` frames between keyframes."""
-    src = (f"color=c=black:s={size}:r={fps}:d={seconds},"
-           f"geq=lum='255*mod(floor(N/pow(2\\,floor(X*12/W)))\\,2)':cb=128:cr=128")
+def _index_pattern(bits):
+    """geq expression drawing frame ``N``'s index as ``bits`` black/white stripes (bit ``k`` in stripe ``k``)."""
+    return f"geq=lum='255*mod(floor(N/pow(2\\,floor(X*{bits}/W)))\\,2)':cb=128:cr=128"
+
+
+def index_video(path, seconds=12.0, size='192x108', fps=25, audio=True, extra=(), gop=None, bits=12,
+                volume=None) -> str:
+    """Frames that show their index as ``bits`` black/white stripes (bit ``k`` in stripe ``k``), with a tone
+    (``audio``; ``volume`` in dB, e.g. -45 for a quiet source); ``fps`` may be exact ('24000/1001'); ``extra``
+    output options (e.g. ``-output_ts_offset 10 -f mpegts``, ``-timecode 01:00:00:00``), ``gop`` frames between
+    keyframes."""
+    src = f"color=c=black:s={size}:r={fps}:d={seconds}," + _index_pattern(bits)
     cmd = ['-f', 'lavfi', '-i', src]
     if audio:
-        cmd += ['-f', 'lavfi', '-i', f'sine=f=440:d={seconds}:r=48000']
+        tone = f'sine=f=440:d={seconds}:r=48000' + (f',volume={volume}dB' if volume is not None else '')
+        cmd += ['-f', 'lavfi', '-i', tone]
     cmd += ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p']
     if gop:
         cmd += ['-g', str(gop), '-keyint_min', str(gop), '-sc_threshold', '0']
@@ -155,11 +163,42 @@ def index_video(path, seconds=12.0, size='192x108', fps=25, audio=True, extra=()
     return _run([*cmd, *extra], path)
 
 
-def frame_indices(path, size: Optional[Tuple[int, int]] = None) -> np.ndarray:
-    """The index each frame of an :func:`index_video` (or a cut of it, same geometry) shows."""
+def _variable_rate_select(parts):
+    """``(base rate, select expression)`` keeping, in each ``(fps, seconds)`` part, every base/fps-th frame."""
+    base = int(np.lcm.reduce([int(fps) for fps, _ in parts]))  # a rate every part's frames fall on
+    ends = np.cumsum([seconds for _, seconds in parts])
+    expr = '0'
+    for (fps, _), end in reversed(list(zip(parts, ends))):
+        expr = f'if(lt(t\\,{end})\\,not(mod(n\\,{base // int(fps)}))\\,{expr})'
+    return base, expr, float(ends[-1])
+
+
+def variable_rate_video(path, parts=((24, 2.0), (60, 2.0)), size='64x36', audio=True, volume=None,
+                        bits=12, cut=None) -> str:
+    """A variable-frame-rate MP4 as phones and screen recorders make them: ``(fps, seconds)`` parts one after the
+    other (24 fps then 60 fps), frames showing their index (:func:`frame_indices`), with a tone (``audio``); or, with
+    ``cut`` (seconds), two shots of test patterns joined by a hard cut there."""
+    base, expr, total = _variable_rate_select(parts)
+    if cut is None:
+        graph = f"color=c=black:s={size}:r={base}:d={total},select='{expr}'," + _index_pattern(bits) + '[v]'
+    else:
+        graph = (f'testsrc2=s={size}:r={base}:d={total}[a];smptehdbars=s={size}:r={base}:d={total}[b];'
+                 f"[a][b]overlay=enable='gte(t,{cut})',select='{expr}',format=yuv420p[v]")
+    cmd = []
+    if audio:
+        tone = f'sine=f=440:d={total}:r=48000' + (f',volume={volume}dB' if volume is not None else '')
+        cmd += ['-f', 'lavfi', '-i', tone, '-map', '0:a', '-c:a', 'aac']
+    cmd += ['-filter_complex', graph, '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
+            '-fps_mode', 'passthrough']
+    return _run(cmd, path)
+
+
+def frame_indices(path, size: Optional[Tuple[int, int]] = None, bits: int = 12) -> np.ndarray:
+    """The index each frame of an :func:`index_video` (or a cut of it, same geometry, or its poster) shows."""
     w, h = size or (192, 108)
-    raw = subprocess.run([ffmpeg_exe(), '-v', 'error', '-i', str(path), '-map', '0:v:0', '-f', 'rawvideo',
-                          '-pix_fmt', 'gray', '-s', f'{w}x{h}', 'pipe:'], capture_output=True, check=True).stdout
+    raw = subprocess.run([ffmpeg_exe(), '-v', 'error', '-i', str(path), '-map', '0:v:0', '-fps_mode', 'passthrough',
+                          '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', f'{w}x{h}', 'pipe:'],
+                         capture_output=True, check=True).stdout
     frames = np.frombuffer(raw, np.uint8).reshape(-1, h, w)
-    bits = np.stack([frames[:, h // 2, int((b + 0.5) * w / 12)] > 128 for b in range(12)], axis=1)
-    return (bits * (1 << np.arange(12))).sum(axis=1)
+    bits_ = np.stack([frames[:, h // 2, int((b + 0.5) * w / bits)] > 128 for b in range(bits)], axis=1)
+    return (bits_ * (1 << np.arange(bits))).sum(axis=1)

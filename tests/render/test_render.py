@@ -34,16 +34,21 @@ def test_bad_video_names_the_output(tmp_path):
     assert not (tmp_path / 'out.mp4').exists() and not list(tmp_path.glob('.*.tmp*'))
 
 
+def _events(edl):
+    return [ln.split()[4:] for ln in open(edl).read().splitlines() if ln[:3].isdigit()]
+
+
 def test_exports_plot_and_report(video, tmp_path):
-    segs = [dict(start=1.0, end=3.0, score=0.9), dict(start=62.5, end=75.0, score=0.5)]
+    import opentimelineio as otio
+    segs = [dict(start=1.0, end=3.0, score=0.9), dict(start=6.5, end=11.0, score=0.5)]
     edl = (tmp_path / 'h.edl')
-    write_edl(segs, str(video), str(edl), fps=25)
-    text = edl.read_text().splitlines()
-    assert text[3].split()[4:] == ['00:00:01:00', '00:00:03:00', '00:00:00:00', '00:00:02:00']
-    assert text[7].split()[4:] == ['00:01:02:12', '00:01:15:00', '00:00:02:00', '00:00:14:12']
-    otio = json.loads(open(write_otio(segs, str(video), str(tmp_path / 'h.otio'), fps=25)).read())
-    clip = otio['tracks']['children'][0]['children'][1]
-    assert clip['source_range']['start_time']['value'] == 62.5 * 25
+    write_edl(segs, str(video), str(edl))
+    assert edl.read_text().splitlines()[:2] == ['TITLE: highlights', 'FCM: NON-DROP FRAME']
+    assert _events(edl) == [['00:00:01:00', '00:00:03:00', '00:00:00:00', '00:00:02:00'],
+                            ['00:00:06:13', '00:00:11:00', '00:00:02:00', '00:00:06:12']]  # 162.5: ties go late
+    timeline = otio.adapters.read_from_file(write_otio(segs, str(video), str(tmp_path / 'h.otio')))
+    clip = timeline.video_tracks()[0][1]
+    assert clip.source_range.start_time == otio.opentime.RationalTime(163, 25)  # as the cut rounds
     png = plot_saliency(np.linspace(0, 1, 40), 2.0, segs, str(tmp_path / 'p.png'), title='t')
     assert open(png, 'rb').read(8) == b'\x89PNG\r\n\x1a\n'
     page = write_report(str(tmp_path / 'index.html'), str(video), [dict(segs[0], clip=str(video))], plot=png,
@@ -54,24 +59,26 @@ def test_exports_plot_and_report(video, tmp_path):
     assert json.load(open(tmp_path / 'x.json'))['segments'] == segs
 
 
-def test_event_markers_and_sources(tmp_path):
+def test_event_markers_and_sources(tmp_path, make_media):
+    import opentimelineio as otio
+    halves = [make_media(tmp_path / f'{h}.mkv', seconds=40, size='32x18', fps=25, audio=None) for h in (1, 2)]
     segs = [dict(start=10.0, end=30.0, score=0.9, confidence=0.95, half=1, event=19.0, clock='1st half 0:19',
-                 source='/m/1.mkv', **{'class': 'goal'}),
+                 source=str(halves[0]), **{'class': 'goal'}),
             dict(start=5.0, end=9.0, score=0.5, confidence=0.6, half=2, event=6.5, clock='2nd half 0:06',
-                 source='/m/2.mkv', **{'class': 'card'})]
-    edl = write_edl(segs, 'ignored.mkv', str(tmp_path / 'h.edl'), fps=25)
+                 source=str(halves[1]), **{'class': 'card'})]
+    edl = write_edl(segs, 'ignored.mkv', str(tmp_path / 'h.edl'))
     lines = open(edl).read().splitlines()
-    assert [ln for ln in lines if ln.startswith('* FROM')] == ['* FROM CLIP NAME: 1.mkv', '* FROM CLIP NAME: 2.mkv']
-    # locators in record time: 9 s into the first event, 20 + 1.5 s into the second
-    assert [ln for ln in lines if ln.startswith('* LOC')] == ['* LOC: 00:00:09:00 RED     1st half 0:19, goal',
-                                                              '* LOC: 00:00:21:13 YELLOW  2nd half 0:06, card']
-    assert '* COMMENT: 1st half 0:19, goal (confidence 0.95)' in lines
-    otio = json.load(open(write_otio(segs, 'ignored.mkv', str(tmp_path / 'h.otio'), fps=25)))
-    clips = otio['tracks']['children'][0]['children']
-    assert [c['media_reference']['target_url'] for c in clips] == ['/m/1.mkv', '/m/2.mkv']
-    marker, = clips[1]['markers']
-    assert marker['name'] == '2nd half 0:06, card' and marker['marked_range']['start_time']['value'] == 6.5 * 25
-    assert marker['metadata']['class'] == 'card' and marker['color'] == 'YELLOW'
+    assert [ln for ln in lines if ln.startswith('* FROM')] == ['* FROM CLIP NAME:  1.mkv', '* FROM CLIP NAME:  2.mkv']
+    # locators on the source's timecode (no audio: picture-only events)
+    assert [ln for ln in lines if ln.startswith('* LOC')] == ['* LOC: 00:00:19:00 RED     1ST HALF 0:19, GOAL',
+                                                              '* LOC: 00:00:06:13 YELLOW  2ND HALF 0:06, CARD']
+    assert '* COMMENT: 1st half 0:19, goal (confidence 0.95)' in lines and ' V     C ' in lines[3]
+    timeline = otio.adapters.read_from_file(write_otio(segs, 'ignored.mkv', str(tmp_path / 'h.otio')))
+    clips = list(timeline.video_tracks()[0])
+    assert [c.media_reference.target_url for c in clips] == [h.as_uri() for h in halves]
+    marker, = clips[1].markers
+    assert marker.name == '2nd half 0:06, card' and marker.marked_range.start_time.to_frames() == 163
+    assert marker.metadata['highlight_plugin']['class'] == 'card' and marker.color == 'YELLOW'
     write_json(str(tmp_path / 'x.json'), dict(segments=segs, scores=[[0.5, 0.25]] * 3))
     text = (tmp_path / 'x.json').read_text()
     assert json.loads(text)['segments'] == segs and '[[0.5, 0.25], [0.5, 0.25], [0.5, 0.25]]' in text
