@@ -1,6 +1,7 @@
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from mmengine.registry import init_default_scope
@@ -159,3 +160,45 @@ def selenium_browser(tmp_path_factory):
     browser.set_script_timeout(30)
     yield browser
     browser.quit()
+
+
+class ReportPage:
+    """A report (or review) page opened in the :func:`selenium_browser`: its ``window.__report`` record, clicks on
+    its curves, the browser's severe log lines."""
+
+    def __init__(self, browser, path):
+        self.browser = browser
+        browser.get(Path(path).as_uri())
+
+    def wait_for(self, expression, timeout=20.0):
+        """The value of the JavaScript ``expression`` once it is truthy (None after ``timeout`` seconds)."""
+        return self.browser.execute_async_script(
+            'var done = arguments[arguments.length - 1], t0 = Date.now();'
+            '(function poll(){ var v; try { v = (' + expression + '); } catch (e) { v = null; }'
+            f' if (v || Date.now() - t0 > {timeout * 1000:.0f}) done(v || null); else setTimeout(poll, 100); }})();')
+
+    def loaded(self):
+        """``window.__report`` once every video of the page has loaded its metadata."""
+        return self.wait_for('window.__report && window.__report.loaded >= window.__report.videos && window.__report')
+
+    def click_curve(self, svg_id, t):
+        """Click the curve ``svg_id`` at ``t`` seconds (a real mouse click at the point its scale names)."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        svg = self.browser.find_element('id', svg_id)
+        self.browser.execute_script('arguments[0].scrollIntoView({block: "center"});', svg)
+        width, x0, x1, t1, view = self.browser.execute_script(
+            'var s = arguments[0], b = s.getBoundingClientRect();'
+            'return [b.width, +s.dataset.x0, +s.dataset.x1, +s.dataset.t1, +s.dataset.width];', svg)
+        height = svg.rect['height']
+        x = (x0 + (x1 - x0) * t / t1) * width / view
+        ActionChains(self.browser).move_to_element_with_offset(svg, x - width / 2, height * 0.3 - height / 2) \
+            .click().perform()
+
+    def errors(self):
+        return [e for e in self.browser.get_log('browser') if e['level'] == 'SEVERE']
+
+
+@pytest.fixture(name='open_page')
+def open_page_fixture(selenium_browser):
+    """``open_page(path)`` -> a :class:`ReportPage` in the shared headless Chromium."""
+    return lambda path: ReportPage(selenium_browser, path)

@@ -5,10 +5,12 @@ from .exports import build_timeline, edit_source, export_notes, write_edl, write
 from .io import atomic_write_text, write_json
 from .options import RenderOptions
 from .outputs import write_highlights
-from .plot import plot_saliency, saliency_svg
+from .curve import saliency_svg
+from .plot import plot_saliency
 from .report import web_playable, write_report
 
 __all__ = ['cut_clip', 'cut_clips', 'concat_clips', 'join_reel', 'plan_clips', 'reel_audio', 'loudness_notes',
            'poster_frame', 'reel_loudness', 'vertical_size', 'LoudnessTarget', 'build_timeline', 'edit_source',
            'export_notes', 'write_edl', 'write_exports', 'write_fcp_xml', 'write_otio', 'atomic_write_text',
-           'write_json', 'RenderOptions', 'write_highlights', 'plot_saliency', 'saliency_svg', 'web_playable', 'write_report']
+           'write_json', 'RenderOptions', 'write_highlights', 'plot_saliency', 'saliency_svg', 'web_playable',
+           'write_report']

@@ -4,9 +4,9 @@
 score, or its event), ``reel.mp4`` (the clips in the story's order), ``saliency.png``, the editor exports
 ``highlights.edl``, ``highlights.otio`` and ``highlights.xml`` (FCP 7 XML; all at the source's rate and timecode:
 :mod:`~highlight_plugin.render.exports`), ``index.html``, the result for re-cuts (``result.npz``) and, last,
-``highlights.json`` (ranked segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished. An error leaves ``out_dir``
-as it was: the staging folder is renamed as a whole when ``out_dir`` is new or empty, else moved file by file with
-the JSON last.
+``highlights.json`` (ranked segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished.
+An error leaves ``out_dir`` as it was: the staging folder is renamed as a whole when ``out_dir`` is new or empty, else
+moved file by file with the JSON last.
 """
 import os
 import os.path as osp

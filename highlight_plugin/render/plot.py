@@ -1,4 +1,5 @@
-"""The saliency curve of a video: a PNG (matplotlib) and an interactive SVG for the report page.
+"""The saliency curve of a video as a PNG (matplotlib), and what the drawings share (bins, ticks, lanes); the
+interactive SVG of the report page is :mod:`.curve`.
 
 A long video has thousands of scores: drawn one by one, an hour is a solid band. Both drawings reduce the curve to
 at most ``max_points`` bins (the spread of each bin drawn as a light band; the curve itself as a thin line when it
@@ -7,7 +8,6 @@ film, nothing on a short clip).
 Time is labelled h:mm:ss at round steps. Chosen segments are shaded and numbered, shot changes ticked along the
 bottom, and football events (segments with a ``class``) drawn as markers on one lane per class.
 """
-import html
 import math
 
 import numpy as np
@@ -140,91 +140,3 @@ def plot_saliency(scores, clip_len, segments, out_path, title=None, transitions=
     finally:
         plt.close(fig)
     return out_path
-
-
-def saliency_svg(scores, clip_len, segments, duration=None, transitions=(), width=1100, height=240, max_points=1200,
-                 classes=None):
-    """The curve as inline SVG for the report page: the same drawing as :func:`plot_saliency`, with the time
-    scale in ``data-`` attributes (``data-t0``, ``data-t1`` over ``data-x0`` .. ``data-x1``) for click-to-play, a
-    tooltip on every segment, shot change and event, and one lane per football event class (``classes``: the lanes
-    and their colours, in order, when several timelines must agree)."""
-    curve = curve_summary(scores, clip_len, max_points) if scores is not None else None
-    duration = float(duration or (len(scores) * clip_len if scores is not None else 0) or
-                     max([s['end'] for s in segments], default=1.0))
-    lanes = event_lanes(segments, classes)
-    left, right, top = 48, 32, 18
-    curve_h = height - 58 if curve is not None and len(curve['times']) else 0
-    lane_h = 18
-    total_h = top + curve_h + (len(lanes) * lane_h + 10 if lanes else 0) + 34
-    plot_w = width - left - right
-
-    def x(t):
-        return left + plot_w * min(max(t / duration, 0.0), 1.0) if duration > 0 else left
-
-    out = [f'<svg id="curve" class="curve" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_h}" '
-           f'width="100%" data-t0="0" data-t1="{duration:.3f}" data-x0="{left}" data-x1="{left + plot_w}" '
-           f'data-width="{width}" role="img" aria-label="saliency over time; click to play from there">',
-           f'<rect x="{left}" y="{top}" width="{plot_w}" '
-           f'height="{max(curve_h, 1) + (len(lanes) * lane_h if lanes else 0)}" fill="#fafafa" stroke="#ddd"/>']
-    if curve_h:
-        lo_v = float(np.min(curve['lo']))
-        hi_v = float(np.max(curve['hi']))
-        span = hi_v - lo_v or 1.0
-
-        def y(v):
-            return top + curve_h - (v - lo_v) / span * (curve_h - 6) - 3
-
-        for v in (lo_v, (lo_v + hi_v) / 2, hi_v):
-            out.append(f'<text x="{left - 4}" y="{y(v) + 3:.1f}" class="ylab" text-anchor="end">{v:.2f}</text>')
-        for i, seg in enumerate(segments, 1):
-            x0, x1 = x(seg['start']), x(seg['end'])
-            tip = f'#{i} {hms(seg["start"])}–{hms(seg["end"])}, score {seg.get("score", float("nan")):.3f}'
-            out.append(f'<rect class="seg" data-seg="{i}" x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 1):.1f}" '
-                       f'height="{curve_h}" fill="{SEGMENT_COLOUR}" fill-opacity="0.28"><title>{html.escape(tip)}'
-                       f'</title></rect>')
-            out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{top - 5}" class="seglab" text-anchor="middle">{i}</text>')
-        xs = [x(t) for t in curve['times']]
-        if not np.allclose(curve['lo'], curve['hi']):
-            upper = ' '.join(f'{a:.1f},{y(v):.1f}' for a, v in zip(xs, curve['hi']))
-            lower = ' '.join(f'{a:.1f},{y(v):.1f}' for a, v in zip(xs[::-1], curve['lo'][::-1]))
-            out.append(f'<polygon class="spread" points="{upper} {lower}" fill="{CURVE_COLOUR}" fill-opacity="0.18"/>')
-        if len(curve['times']) == len(scores):  # one point per score: the curve itself (binned: the band says it)
-            line = ' '.join(f'{a:.1f},{y(v):.1f}' for a, v in zip(xs, curve['mean']))
-            out.append(f'<polyline class="mean" points="{line}" fill="none" stroke="{CURVE_COLOUR}" '
-                       f'stroke-opacity="0.7" stroke-width="1"/>')
-        if curve['smooth'] is not curve['mean']:
-            line = ' '.join(f'{a:.1f},{y(v):.1f}' for a, v in zip(xs, curve['smooth']))
-            out.append(f'<polyline class="smooth" points="{line}" fill="none" stroke="#0b3d91" stroke-width="1.8"/>')
-    lane_top = top + curve_h + (6 if curve_h else 0)
-    shot_y = top + curve_h if curve_h else lane_top + (len(lanes) * lane_h if lanes else 0)  # bottom of the plot
-    for t in transitions or ():
-        when = float(t['time'] if isinstance(t, dict) else t.time)
-        kind = t.get('kind', 'cut') if isinstance(t, dict) else getattr(t, 'kind', 'cut')
-        out.append(f'<line class="shot" x1="{x(when):.1f}" x2="{x(when):.1f}" y1="{shot_y - 10}" '
-                   f'y2="{shot_y}" stroke="#333" stroke-width="1"><title>{html.escape(kind)} at '
-                   f'{hms(when, precise=True)}</title></line>')
-    for row, (name, segs) in enumerate(lanes.items()):
-        colour = CLASS_COLOURS[row % len(CLASS_COLOURS)]
-        cy = lane_top + row * lane_h + lane_h / 2
-        out.append(f'<text x="{left - 4}" y="{cy + 4:.1f}" class="lane" text-anchor="end">{html.escape(name)}</text>')
-        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{cy:.1f}" y2="{cy:.1f}" stroke="#e4e4e4"/>')
-        for seg in segs:
-            x0, x1 = x(seg['start']), x(seg['end'])
-            out.append(f'<rect class="span" x="{x0:.1f}" y="{cy - 4:.1f}" width="{max(x1 - x0, 1):.1f}" height="8" '
-                       f'fill="{colour}" fill-opacity="0.22"/>')
-        for seg in segs:
-            t = _event_time(seg)
-            tip = f'{name} {seg.get("clock") or hms(t)}'
-            if seg.get('confidence') is not None:
-                tip += f' ({float(seg["confidence"]):.2f})'
-            out.append(f'<path class="event" data-t="{t:.3f}" data-half="{seg.get("half", "")}" '
-                       f'd="M{x(t) - 5:.1f},{cy - 5:.1f} L{x(t) + 5:.1f},{cy - 5:.1f} L{x(t):.1f},{cy + 5:.1f} Z" '
-                       f'fill="{colour}"><title>{html.escape(tip)}</title></path>')
-    axis_y = lane_top + (len(lanes) * lane_h if lanes else 0) + (4 if lanes else 0)
-    for t in time_ticks(duration):
-        out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#666"/>')
-        out.append(f'<text x="{x(t):.1f}" y="{axis_y + 16}" class="xlab" text-anchor="middle">{hms(t)}</text>')
-    out.append(f'<line id="cursor" x1="{left}" x2="{left}" y1="{top}" y2="{axis_y}" stroke="#c00" '
-               f'stroke-width="1.5" visibility="hidden"/>')
-    out.append('</svg>')
-    return '\n'.join(out)

@@ -112,23 +112,17 @@ def test_shots_snapping_audio_and_follow_through_the_tool(film):
         sum(s['end'] - s['start'] for s in result['segments']), abs=0.15)
 
 
-def test_the_tools_report_page_in_chromium(film, browser):
-    page = browser(str(film['out'] / 'index.html'))
-    report = page.wait_for('window.__report && window.__report.loaded >= window.__report.videos && window.__report')
+def test_the_tools_report_page_in_chromium(film, open_page):
+    page = open_page(str(film['out'] / 'index.html'))
+    report = page.loaded()
     n = len(film['result']['segments'])
     assert report and report['videos'] == n + 2 and report['loaded'] == n + 2, report  # player, reel, clips
-    assert page.evaluate('document.querySelectorAll("svg.curve .shot").length') == 2
-    assert page.evaluate('document.querySelectorAll("img, video[poster]").length') >= n
-    box = page.evaluate('(function(){var s=document.getElementById("curve-f0"); s.scrollIntoView();'
-                        'var b=s.getBoundingClientRect(); return [b.left,b.top,b.width,b.height,'
-                        '+s.dataset.x0,+s.dataset.x1,+s.dataset.t1,+s.dataset.width];})()')
-    left, top, width, height, x0, x1, t1, view = box
-    x = left + (x0 + (x1 - x0) * 9.0 / t1) * width / view
-    for kind in ('mousePressed', 'mouseReleased'):
-        page.call('Input.dispatchMouseEvent', type=kind, x=x, y=top + height * 0.3, button='left', clickCount=1)
+    assert page.wait_for('document.querySelectorAll("svg.curve .shot").length') == 2
+    assert page.wait_for('document.querySelectorAll("img, video[poster]").length') >= n
+    page.click_curve('curve-f0', 9.0)
     assert page.wait_for('window.__report.last')['player'] == 'source'
     assert page.wait_for('Math.abs(document.getElementById("player").currentTime - 9) < 0.5')
-    assert page.errors() == [] and page.evaluate('window.__report.errors') == []
+    assert page.errors() == [] and page.wait_for('window.__report.errors.length === 0')
 
 
 def test_a_silent_late_starting_stream_in_a_terminal(tmp_path, ckpt):

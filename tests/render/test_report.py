@@ -1,6 +1,5 @@
 """The report page: readable curve of a long film, click-to-play, posters, shot changes, football lanes; checked in a
 real headless Chromium when one is installed (issue 10: no console errors, every video reaches loadedmetadata)."""
-import base64
 import json
 import re
 
@@ -9,7 +8,8 @@ import pytest
 
 from highlight_plugin.render import concat_clips, cut_clip, plot_saliency
 from highlight_plugin.render.cut import poster_frame
-from highlight_plugin.render.plot import curve_summary, hms, saliency_svg, time_ticks
+from highlight_plugin.render.curve import saliency_svg
+from highlight_plugin.render.plot import curve_summary, hms, time_ticks
 from highlight_plugin.render.report import web_playable, write_report
 from tests.helpers.synthetic import Shot, edited_video
 
@@ -81,35 +81,36 @@ def test_the_page_links_what_it_shows(pages):
     assert not web_playable(pages['out'] / 'half1.ts') and web_playable(pages['film'].replace('index.html', 'film.mp4'))
 
 
-def _click_at_time(page, svg_id, t):
-    box = page.evaluate(f'(function(){{var s=document.getElementById("{svg_id}"); s.scrollIntoView();'
-                        f'var b=s.getBoundingClientRect(); return [b.left,b.top,b.width,b.height,'
-                        f'+s.dataset.x0,+s.dataset.x1,+s.dataset.t1,+s.dataset.width];}})()')
-    left, top, width, height, x0, x1, t1, view = box
-    x = left + (x0 + (x1 - x0) * t / t1) * width / view
-    y = top + height * 0.3
-    for kind in ('mousePressed', 'mouseReleased'):
-        page.call('Input.dispatchMouseEvent', type=kind, x=x, y=y, button='left', clickCount=1)
-
-
-def test_in_chromium_no_errors_every_video_loads_and_the_curve_plays(pages, browser, tmp_path):
-    page = browser(pages['film'])
-    report = page.wait_for('window.__report && window.__report.loaded >= window.__report.videos && window.__report')
+def test_in_chromium_no_errors_every_video_loads_and_the_curve_plays(pages, open_page):
+    page = open_page(pages['film'])
+    report = page.loaded()
     assert report and report['videos'] == 4 and report['loaded'] == 4, report  # player, reel, 2 clips
-    assert page.evaluate('Array.from(document.querySelectorAll("video")).every(v => v.readyState >= 1)')
-    _click_at_time(page, 'curve-f0', 12.0)
+    assert page.wait_for('Array.from(document.querySelectorAll("video")).every(v => v.readyState >= 1)')
+    page.click_curve('curve-f0', 12.0)
     last = page.wait_for('window.__report.last')
     assert last['player'] == 'source' and last['t'] == pytest.approx(12.0, abs=0.3)
     assert page.wait_for('Math.abs(document.getElementById("player").currentTime - 12) < 0.5')
-    shot = page.call('Page.captureScreenshot', format='png')
-    (tmp_path / 'report.png').write_bytes(base64.b64decode(shot['data']))  # looked at by hand: readable
-    assert page.errors() == [] and page.evaluate('window.__report.errors') == []
+    assert page.errors() == [] and page.wait_for('window.__report.errors') == []
 
-    match = browser(pages['match'])
-    report = match.wait_for('window.__report && window.__report.loaded >= window.__report.videos && window.__report')
+    match = open_page(pages['match'])
+    report = match.loaded()
     assert report['videos'] == 3 and report['loaded'] == 3, report
-    _click_at_time(match, 'curve-f1', 8.5)  # second half, not playable in a browser: the card clip, 1.5 s in
+    match.click_curve('curve-f1', 8.5)  # second half, not playable in a browser: the card clip, 1.5 s in
     last = match.wait_for('window.__report.last')
     assert last['player'] == 'clip-2' and last['file'] == 'f1'
     assert match.wait_for('Math.abs(document.getElementById("clip-2").currentTime - 1.5) < 0.5')
-    assert match.errors() == [] and match.evaluate('window.__report.errors') == []
+    assert match.errors() == [] and match.wait_for('window.__report.errors.length === 0')
+
+
+def test_the_page_escapes_what_it_shows(tmp_path):
+    """Notes, names and classes are text, never markup (the template autoescapes); file names in URLs are quoted."""
+    from highlight_plugin.render import write_report
+    source = tmp_path / 'a <b> & "c".mp4'
+    source.write_bytes(b'')
+    page = write_report(str(tmp_path / 'index.html'), str(source),
+                        [dict(start=1.0, end=3.0, score=0.5, **{'class': '<i>goal</i>'}, clock='1st half 0:01')],
+                        notes=['<script>alert(1)</script>'], playable=True)
+    text = open(page).read()
+    assert '<script>alert(1)</script>' not in text and '&lt;script&gt;alert(1)&lt;/script&gt;' in text
+    assert '<i>goal</i>' not in text and '&lt;i&gt;goal&lt;/i&gt;' in text
+    assert 'src="a%20%3Cb%3E%20%26%20%22c%22.mp4"' in text
