@@ -43,6 +43,7 @@ def main(argv=None):
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    sock.listen(128)  # connections wait from now on: the URL printed works at once
     port = sock.getsockname()[1]
     shown = 'localhost' if args.host in ('0.0.0.0', '::') else args.host
     shown = f'[{shown}]' if ':' in shown else shown

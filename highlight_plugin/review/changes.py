@@ -91,11 +91,15 @@ def _move(state, change, result, cut):
     state['clips'], state['order'] = clips, 'edited'
 
 
+def _next_id(state) -> str:
+    numbers = [int(c['id'][1:]) for c in state['clips'] if c['id'].startswith('a')]
+    return f'a{max(numbers, default=0) + 1}'
+
+
 def _add(state, change, result, cut):
-    from .edits import next_added_id
     if 'start' not in change or 'end' not in change:
         raise DataError('add: give start and end (seconds)')
-    clip = dict(id=next_added_id(state), start=0.0, end=0.0, dropped=False, snap={})
+    clip = dict(id=_next_id(state), start=0.0, end=0.0, dropped=False, snap={})
     if change.get('source') is not None:
         clip['source'] = cut.resolve(change['source'])
     clip['start'] = clip['end'] = _seconds(change['start'], 'add: start')  # (checked again with the end)
