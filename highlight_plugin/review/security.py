@@ -1,4 +1,4 @@
-"""The review server's guard, in front of every request (docs/review.md §3): the token when the server listens
+"""The review server's guard, in front of every request (docs/review.md §4): the token when the server listens
 beyond this machine, the Host header when it does not (no DNS rebinding), JSON bodies only on POST (no cross-site
 form posts), and headers that keep the pages to themselves (no framing, no referrer carrying the token, scripts
 from the server only)."""
