@@ -88,8 +88,9 @@ def main():
     result = recut_reel(copy, edits=edits_file)
     t_api = time.perf_counter() - start
     kept = sum(s['end'] - s['start'] for s in result.segments)
+    reel = probe(os.path.join(out, 'reel.mp4')).duration
     print(f'edit: clip 1 {segments[0]["start"]:.2f}-{segments[0]["end"]:.2f} s -> {edits["clips"][0]["end"]:.2f} s, '
-          f'clip 2 dropped: {len(result.segments)} clips, {kept:.1f} s; reel {probe(os.path.join(out, "reel.mp4")).duration:.1f} s')
+          f'clip 2 dropped: {len(result.segments)} clips, {kept:.1f} s; reel {reel:.1f} s')
     print(f're-cut by the API (the review server\'s call, no start-up): {t_api:.1f} s')
     print(f'full run {t_full:.1f} s; re-cut by the tool (start-up included) {t_tool:.1f} s, '
           f'{t_full / t_tool:.1f}x faster')

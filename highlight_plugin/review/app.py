@@ -44,10 +44,10 @@ def create_app(root: str, token: Optional[str] = None) -> Starlette:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(osp.join(HERE, 'templates')), autoescape=True)
     templates = Jinja2Templates(env=env)
 
-    def render(slug, progress):
+    def render(slug, progress):  # the editor wants a reel: clips and the reel, whatever the first run wrote
         from ..apis.recut import recut_reel
         reel = reels.get(slug)
-        reel.store.reload_result(recut_reel(reel.folder, progress=progress))
+        reel.store.reload_result(recut_reel(reel.folder, render=dict(cut=True, reel=True), progress=progress))
 
     queue = RenderQueue(render)
     api = _Api(reels, queue, templates)
@@ -140,21 +140,15 @@ class _Api:
         return self._document(reel, told=dict(done=reel.store.redo()))
 
     async def snap(self, request: Request):
-        from .edits import _seconds
-        from .snap import snap_edge
-        from .edits import MIN_LENGTH
+        from .snap import dragged_edge
         reel = self._reel(request)
         body = await self._body(request)
         store = reel.store
         clip = next((c for c in store.state['clips'] if c['id'] == body.get('id')), None)
         if clip is None or body.get('edge') not in ('start', 'end'):
             raise HTTPException(400, 'snap: give "id" (a clip), "edge" ("start" or "end") and "t" (seconds)')
-        source = store.cut.source_of(clip)
-        limit = store.cut.limits[source]
-        t = min(max(_seconds(body.get('t'), 'snap: t'), 0.0), limit)
-        other = clip['end'] if body['edge'] == 'start' else clip['start']
-        moved, kind = snap_edge(store.result, source, body['edge'], t, other, limit, MIN_LENGTH)
-        return JSONResponse(dict(t=moved, kind=kind))
+        t, kind = dragged_edge(store.result, store.cut, clip, body['edge'], body.get('t'))
+        return JSONResponse(dict(t=t, kind=kind))
 
     async def render(self, request: Request):
         reel = self._reel(request)

@@ -31,11 +31,14 @@ class Reel:
 
     @property
     def store(self):
-        """Its :class:`~.store.EditStore` (opened on first use: the result is read then)."""
+        """Its :class:`~.store.EditStore` (opened on first use: the result is read then), up to date with what
+        other processes wrote."""
         with self._lock:
             if self._store is None:
                 from .store import EditStore
                 self._store = EditStore(self.folder)
+            else:
+                self._store.refresh()
             return self._store
 
     def summary(self) -> dict:

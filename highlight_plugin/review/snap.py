@@ -29,3 +29,14 @@ def snap_edge(result, source: str, edge: str, t: float, other: float, limit: flo
     transitions = a.transitions if a is not None else ()
     envelope = a.envelope if a is not None else None
     return snapper.snap_edge(t, edge, other, transitions, envelope, lo, hi)
+
+
+def dragged_edge(result, cut, clip: dict, edge: str, t) -> Tuple[float, Optional[str]]:
+    """Where ``clip``'s ``edge`` snaps when dragged to ``t`` (clamped to its file): the page's preview while an
+    editor drags; the change itself is snapped again when let go (:mod:`~.changes`)."""
+    from .edits import MIN_LENGTH, _seconds
+    source = cut.source_of(clip)
+    limit = cut.limits[source]
+    t = min(max(_seconds(t, 'snap: t'), 0.0), limit)
+    other = clip['end'] if edge == 'start' else clip['start']
+    return snap_edge(result, source, edge, t, other, limit, MIN_LENGTH)

@@ -14,14 +14,23 @@ from .changes import apply_change
 from .edits import FORMAT, VERSION, Cut, check_state, read_edits, state_hash
 
 EDITS_FILE = 'edits.json'
+RESULT_FILE = 'result.npz'
 HISTORY = 500  # undo steps kept
+
+
+def _mtime(path) -> Optional[int]:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 class EditStore:
     """The edit list of the reel in ``out_dir`` (its saved result ``result``, loaded when not given).
 
     An edit list made for another cut (the reel was made again since) is set aside as
-    ``edits.stale-<time>.json`` and the editing starts again from the new cut.
+    ``edits.stale-<time>.json`` and the editing starts again from the new cut. :meth:`refresh` takes what other
+    processes wrote since.
     """
 
     def __init__(self, out_dir: str, result=None):
@@ -29,9 +38,25 @@ class EditStore:
         self.out_dir = osp.abspath(out_dir)
         self.path = osp.join(self.out_dir, EDITS_FILE)
         self.lock = threading.RLock()
+        self._seen = (_mtime(osp.join(self.out_dir, RESULT_FILE)), None)
         self.result = result if result is not None else HighlightResult.load(self.out_dir)
         self.cut = Cut.of(self.result)
         self.doc = self._load()
+        self._seen = (self._seen[0], _mtime(self.path))
+
+    def refresh(self) -> None:
+        """Read again what another process changed since (a re-cut or a new run of the tool, an edit list given to
+        ``--recut``): the result, then the cut and the edits."""
+        from ..apis.result import HighlightResult
+        with self.lock:
+            result, edits = _mtime(osp.join(self.out_dir, RESULT_FILE)), _mtime(self.path)
+            if result != self._seen[0]:
+                self.result = HighlightResult.load(self.out_dir)
+                self.cut = Cut.of(self.result)
+                self.doc = self._load()
+            elif edits != self._seen[1]:
+                self.doc = self._load()
+            self._seen = (result, _mtime(self.path))
 
     def _fresh(self) -> dict:
         return dict(format=FORMAT, version=VERSION, cut=self.cut.fingerprint, state=self.cut.initial(), undo=[],
@@ -102,16 +127,17 @@ class EditStore:
             self._save()
             return True
 
-    def reload_result(self, result=None) -> None:
-        """Take the reel's result as rendered (its machine cut is the same, so the edits hold)."""
-        from ..apis.result import HighlightResult
+    def reload_result(self, result) -> None:
+        """Take the reel's result as just rendered (its machine cut is the same, so the edits hold)."""
         with self.lock:
-            self.result = result if result is not None else HighlightResult.load(self.out_dir)
+            self.result = result
+            self._seen = (_mtime(osp.join(self.out_dir, RESULT_FILE)), self._seen[1])
 
     def _save(self):
         self.doc['saved'] = time.strftime('%Y-%m-%dT%H:%M:%S')
         with atomic_write(self.path, 'w', encoding='utf-8') as fh:
             json.dump(self.doc, fh, indent=1)
+        self._seen = (self._seen[0], _mtime(self.path))
 
     @property
     def saved(self) -> Optional[str]:

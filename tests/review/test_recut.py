@@ -90,7 +90,8 @@ def test_recut_follows_the_edit_and_reuses_unchanged_clips(reel):
     saved = HighlightResult.load(reel)
     assert saved.order == 'rank' and len(saved.machine) == 4 and [s['id'] for s in saved.segments] == \
         [s['id'] for s in result.segments]
-    assert EditStore(reel).state['clips'][0] == dict(id='c3', start=31.6, end=39.0, dropped=False, snap=dict(start=None))
+    first = EditStore(reel).state['clips'][0]
+    assert first == dict(id='c3', start=31.6, end=39.0, dropped=False, snap=dict(start=None))
     # the same edits again: nothing to encode, every clip linked
     keys = {s['key']: os.stat(osp.join(reel, s['clip'])).st_ino for s in segs}
     recut_reel(reel)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from highlight_plugin.apis import HighlightResult
+from highlight_plugin.apis.recut import recut_reel
 from highlight_plugin.engine import run_cli
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -159,6 +160,10 @@ def test_changes_snapping_undo_redo_and_render(reel, serving):
         assert [s['id'] for s in segs] == [c['id'] for c in kept]
         assert [(s['start'], s['end']) for s in segs] == [(c['start'], c['end']) for c in kept]
         assert all(c['rendered'] and c['clip'] for c in kept)
+        # a script re-cuts the reel while the server runs: the page shows its edits and its reel
+        recut_reel(reel, edits=dict(clips=[dict(id='c1', dropped=True)]))
+        doc = client.get('/api/reels/film').json()
+        assert _clip(doc, 'c1')['dropped'] and doc['order'] == 'story' and doc['rendered'] and doc['undo'] >= 1
 
 
 def _clip(doc, cid):

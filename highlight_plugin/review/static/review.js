@@ -295,54 +295,68 @@
   }
 
   function drawCards() {
-    var list = $('cards');
+    var list = $('cards'), total = 0;
     list.innerHTML = '';
-    var total = 0;
     S.doc.clips.forEach(function (c, i) {
       if (!c.dropped) total += c.end - c.start;
-      var card = document.createElement('li');
-      card.className = 'card' + (c.dropped ? ' dropped' : '') + (c.id === S.selected ? ' selected' : '');
-      card.dataset.id = c.id; card.dataset.index = i; card.dataset.start = c.start; card.dataset.end = c.end;
-      card.id = 'card-' + c.id;
-      var thumb = document.createElement('div');
-      thumb.className = 'thumb'; thumb.title = 'Drag to reorder; click to select';
-      if (c.poster) { var img = document.createElement('img'); img.src = c.poster; img.alt = c.id; thumb.appendChild(img); }
-      else { var span = document.createElement('span'); span.textContent = 'not rendered yet'; thumb.appendChild(span); }
-      card.appendChild(thumb);
-      var meta = document.createElement('div'); meta.className = 'meta';
-      var pos = document.createElement('span'); pos.className = 'pos';
-      pos.textContent = c.dropped ? 'dropped' : '#' + position(c.id);
-      meta.appendChild(pos);
-      meta.appendChild(text('span', c.id + (S.doc.sources.length > 1 ? ' \u00b7 ' + S.doc.sources[c.source].name : '')));
-      if (c.score !== null) meta.appendChild(text('span', 'score ' + c.score.toFixed(3)));
-      if (c.label) meta.appendChild(text('span', c.label));
-      if (!c.machine) meta.appendChild(text('span', 'added', 'badge new'));
-      else if (c.machine.start !== c.start || c.machine.end !== c.end) meta.appendChild(text('span', 'trimmed', 'badge edited'));
-      card.appendChild(meta);
-      var times = document.createElement('div'); times.className = 'times';
-      ['start', 'end'].forEach(function (edge) {
-        times.appendChild(text('label', edge === 'start' ? 'In' : 'Out'));
-        var input = document.createElement('input');
-        input.className = 'edge-' + edge; input.value = tc(c[edge]); input.dataset.id = c.id; input.dataset.edge = edge;
-        input.title = 'HH:MM:SS:FF, MM:SS.ss or seconds; Enter to apply (no snapping)';
-        times.appendChild(input);
-      });
-      times.appendChild(text('span', 'Length'));
-      times.appendChild(text('span', seconds(c.end - c.start) + (c.snap.start || c.snap.end ?
-        '  snapped: ' + (c.snap.start || '-') + ' / ' + (c.snap.end || '-') : ''), 'len'));
-      card.appendChild(times);
-      var actions = document.createElement('div'); actions.className = 'actions';
-      actions.appendChild(button('\u25c0', 'left', c.id, 'Earlier in the reel (,)'));
-      actions.appendChild(button('\u25b6', 'right', c.id, 'Later in the reel (.)'));
-      actions.appendChild(button('Play', 'play', c.id, 'Play it in the source monitor'));
-      actions.appendChild(c.dropped ? button('Restore', 'restore', c.id, 'Put it back (Delete)')
-                                    : button('Drop', 'drop', c.id, 'Leave it out of the reel (Delete)'));
-      card.appendChild(actions);
-      list.appendChild(card);
+      list.appendChild(card(c, i));
     });
     $('summary').textContent = kept().length + ' of ' + S.doc.clips.length + ' clips, ' + seconds(total) +
       (S.doc.order === 'edited' ? ', in your order' : ', in story order');
     $('story').disabled = S.doc.order !== 'edited';
+  }
+
+  function card(c, i) {
+    var li = document.createElement('li');
+    li.className = 'card' + (c.dropped ? ' dropped' : '') + (c.id === S.selected ? ' selected' : '');
+    li.dataset.id = c.id; li.dataset.index = i; li.dataset.start = c.start; li.dataset.end = c.end;
+    li.id = 'card-' + c.id;
+    var thumb = document.createElement('div');
+    thumb.className = 'thumb'; thumb.title = 'Drag to reorder; click to select';
+    if (c.poster) {
+      var img = document.createElement('img'); img.src = c.poster; img.alt = c.id; thumb.appendChild(img);
+    } else thumb.appendChild(text('span', 'not rendered yet'));
+    li.appendChild(thumb);
+    li.appendChild(cardMeta(c));
+    li.appendChild(cardTimes(c));
+    var actions = document.createElement('div'); actions.className = 'actions';
+    actions.appendChild(button('\u25c0', 'left', c.id, 'Earlier in the reel (,)'));
+    actions.appendChild(button('\u25b6', 'right', c.id, 'Later in the reel (.)'));
+    actions.appendChild(button('Play', 'play', c.id, 'Play it in the source monitor'));
+    actions.appendChild(c.dropped ? button('Restore', 'restore', c.id, 'Put it back (Delete)')
+                                  : button('Drop', 'drop', c.id, 'Leave it out of the reel (Delete)'));
+    li.appendChild(actions);
+    return li;
+  }
+
+  function cardMeta(c) {
+    var meta = document.createElement('div'), several = S.doc.sources.length > 1;
+    meta.className = 'meta';
+    meta.appendChild(text('span', c.dropped ? 'dropped' : '#' + position(c.id), 'pos'));
+    meta.appendChild(text('span', c.id + (several ? ' \u00b7 ' + S.doc.sources[c.source].name : '')));
+    if (c.score !== null) meta.appendChild(text('span', 'score ' + c.score.toFixed(3)));
+    if (c.label) meta.appendChild(text('span', c.label));
+    if (!c.machine) meta.appendChild(text('span', 'added', 'badge new'));
+    else if (c.machine.start !== c.start || c.machine.end !== c.end) {
+      meta.appendChild(text('span', 'trimmed', 'badge edited'));
+    }
+    return meta;
+  }
+
+  function cardTimes(c) {
+    var times = document.createElement('div');
+    times.className = 'times';
+    ['start', 'end'].forEach(function (edge) {
+      times.appendChild(text('label', edge === 'start' ? 'In' : 'Out'));
+      var input = document.createElement('input');
+      input.className = 'edge-' + edge; input.value = tc(c[edge]); input.dataset.id = c.id; input.dataset.edge = edge;
+      input.title = 'HH:MM:SS:FF, MM:SS.ss or seconds; Enter to apply (no snapping)';
+      times.appendChild(input);
+    });
+    var snapped = c.snap.start || c.snap.end ? '  snapped: ' + (c.snap.start || '-') + ' / ' + (c.snap.end || '-') : '';
+    times.appendChild(text('span', 'Length'));
+    times.appendChild(text('span', seconds(c.end - c.start) + snapped, 'len'));
+    return times;
   }
 
   function text(tag, content, cls) {
@@ -420,7 +434,9 @@
     var c = clipById(id);
     if (c && c.source !== S.source) { S.source = c.source; sourcePicker(); }
     drawTimeline();
-    document.querySelectorAll('.card').forEach(function (card) { card.classList.toggle('selected', card.dataset.id === id); });
+    document.querySelectorAll('.card').forEach(function (li) {
+      li.classList.toggle('selected', li.dataset.id === id);
+    });
     if (c && andSeek) seek(c.start);
   }
 
