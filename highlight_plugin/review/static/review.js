@@ -315,7 +315,7 @@
     thumb.className = 'thumb'; thumb.title = 'Drag to reorder; click to select';
     if (c.poster) {
       var img = document.createElement('img'); img.src = c.poster; img.alt = c.id; thumb.appendChild(img);
-    } else thumb.appendChild(text('span', 'not rendered yet'));
+    } else thumb.appendChild(text('span', c.dropped ? 'dropped' : 'not rendered yet'));
     li.appendChild(thumb);
     li.appendChild(cardMeta(c));
     li.appendChild(cardTimes(c));
