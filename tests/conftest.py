@@ -156,6 +156,7 @@ def selenium_browser(tmp_path_factory):
                 '--allow-file-access-from-files', '--autoplay-policy=no-user-gesture-required',
                 '--window-size=1280,1000', f'--user-data-dir={tmp_path_factory.mktemp("selenium")}'):
         options.add_argument(arg)
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver))
     browser.set_script_timeout(30)
     yield browser

@@ -88,6 +88,25 @@ class EdgeSnapper:
             prev_end = seg['end']
         return segments
 
+    def snap_edge(self, t: float, edge: str, other: float, transitions=(), envelope=None, lo: float = 0.0,
+                  hi: float = math.inf):
+        """Where one edge of a segment goes when an editor drags it to ``t`` (``edge`` 'start' or 'end'; ``other``:
+        the segment's other edge, which stays; ``[lo, hi]``: the room between its neighbours): rules 1-3 and 5,
+        the lengths left to the editor. Returns ``(time, kind)``, kind as in ``snap`` ('cut', 'pause', 'guard',
+        None)."""
+        if edge not in ('start', 'end'):
+            raise ValueError(f"edge must be 'start' or 'end', got {edge!r}")
+        spans = _spans(transitions)
+        if self.tolerance == 0:
+            t, kind = min(max(t, lo), hi), None
+        elif edge == 'start':
+            t, kind = self._candidates(t, spans[:, 1], envelope, lo, min(hi, other), 'last')[0]
+            t, kind = self._guard_start(t, kind, other, spans)
+        else:
+            t, kind = self._candidates(t, spans[:, 0], envelope, max(lo, other), hi, 'first')[0]
+            t, kind = self._guard_end(other, t, kind, spans)
+        return round(self._on_grid(t) if kind is None else t, 3), kind
+
     # ------------------------------------------------------------------ candidates
     def _on_grid(self, t):
         if self.grid is not None:

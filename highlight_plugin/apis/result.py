@@ -47,6 +47,12 @@ class HighlightResult:
         options: the options the prediction used (the model, its decoder's, the analysis'), for the record and for
             re-cuts.
         files: output name -> path, once written (:meth:`write`).
+        order: the reel's order: 'story' (time: half, then start) or 'rank' (the order of ``segments``: an
+            editor's, see :mod:`highlight_plugin.apis.recut`); the editor exports follow it.
+        machine: the segments as the model cut them, when ``segments`` are an editor's (a re-cut); None: they are
+            the model's.
+        cuts: clip key -> what its clip was cut with (where it lies, its audio plan, its files' sizes), so that a
+            re-cut reuses the clips that did not change (:func:`~highlight_plugin.render.reel.reusable_cuts`).
     """
     video: str
     duration: float
@@ -61,6 +67,9 @@ class HighlightResult:
     notes: List[str] = field(default_factory=list)
     options: dict = field(default_factory=dict)
     files: Dict[str, Optional[str]] = field(default_factory=dict)
+    order: str = 'story'
+    machine: Optional[List[dict]] = None
+    cuts: Dict[str, dict] = field(default_factory=dict)
 
     @property
     def shots(self) -> Dict[str, list]:
@@ -79,18 +88,20 @@ class HighlightResult:
         from ..render import RenderOptions, write_highlights
         return write_highlights(self, out_dir, RenderOptions.from_kwargs(options), progress=progress)
 
-    def save(self, path: str) -> str:
-        """Write the result to ``path`` (``.npz``, atomically)."""
+    def save(self, path: str, root: Optional[str] = None) -> str:
+        """Write the result to ``path`` (``.npz``, atomically); output paths are kept relative to ``root`` (default:
+        the file's folder; a reel staged elsewhere gives its final folder)."""
         arrays = dict(scores=np.asarray(self.scores, np.float32))
         sources = {}
         for i, (source, a) in enumerate(sorted(self.analysis.items())):
             sources[source], own = _analysis_meta(a, f's{i}')
             arrays.update(own)
-        root = osp.dirname(osp.abspath(str(path)))
+        root = osp.abspath(root) if root is not None else osp.dirname(osp.abspath(str(path)))
         meta = dict(format=FORMAT, version=VERSION, video=self.video, duration=self.duration, clip_len=self.clip_len,
                     segments=[_paths(s, _relative, root) for s in self.segments], sources=self.sources,
                     plot_segments=self.plot_segments, info=self.info, keep=self.keep, notes=self.notes,
-                    options=self.options, analysis=sources, files=_paths(self.files, _relative, root))
+                    options=self.options, analysis=sources, files=_paths(self.files, _relative, root),
+                    order=self.order, machine=self.machine, cuts=self.cuts)
         arrays['meta'] = np.array(json.dumps(_plain(meta)))
         with atomic_path(str(path)) as tmp:
             with open(tmp, 'wb') as f:
@@ -124,7 +135,8 @@ class HighlightResult:
         root = osp.dirname(osp.abspath(path))
         return cls(meta['video'], meta['duration'], meta['clip_len'], arrays['scores'],
                    [_paths(s, _absolute, root) for s in meta['segments']], meta['sources'], meta['plot_segments'],
-                   meta['info'], keep, analysis, meta['notes'], meta['options'], _paths(meta['files'], _absolute, root))
+                   meta['info'], keep, analysis, meta['notes'], meta['options'], _paths(meta['files'], _absolute, root),
+                   meta.get('order', 'story'), meta.get('machine'), meta.get('cuts') or {})
 
 
 OUTPUT_KEYS = ('clip', 'poster', 'reel', 'plot', 'edl', 'otio', 'xml', 'report', 'result', 'json')

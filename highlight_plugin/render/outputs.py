@@ -7,6 +7,10 @@ score, or its event), ``reel.mp4`` (the clips in the story's order), ``saliency.
 ``highlights.json`` (ranked segments, scores, shot changes, notes): a folder holding ``highlights.json`` is finished.
 An error leaves ``out_dir`` as it was: the staging folder is renamed as a whole when ``out_dir`` is new or empty, else
 moved file by file with the JSON last.
+
+The reel and the editor exports follow the story's order, or the segments' own when an editor ordered them
+(:func:`~.reel.reel_order`). ``reuse`` (a re-cut, :mod:`highlight_plugin.apis.recut`): clips already cut, by key,
+linked instead of cut again.
 """
 import os
 import os.path as osp
@@ -16,7 +20,7 @@ from dataclasses import asdict
 from typing import Optional
 
 from .options import RenderOptions
-from .reel import ReelCutter, time_order
+from .reel import ReelCutter, reel_order
 
 FINISHED = 'highlights.json'  # written last: a folder holding it is a finished reel
 NAMES = dict(json=FINISHED, plot='saliency.png', edl='highlights.edl', otio='highlights.otio', xml='highlights.xml',
@@ -24,7 +28,7 @@ NAMES = dict(json=FINISHED, plot='saliency.png', edl='highlights.edl', otio='hig
 EXPORTS = ('edl', 'otio', 'xml')  # the editor's: at the source's rate and timecode (exports.py)
 
 
-def write_highlights(result, out_dir: str, options: Optional[RenderOptions] = None, progress=None):
+def write_highlights(result, out_dir: str, options: Optional[RenderOptions] = None, progress=None, reuse=None):
     """Write ``result``'s reel and reports into ``out_dir`` (see the module doc); returns ``result`` with ``files``
     set and each segment's ``clip`` (and ``poster``) path.
 
@@ -32,6 +36,7 @@ def write_highlights(result, out_dir: str, options: Optional[RenderOptions] = No
         result: a :class:`~highlight_plugin.apis.HighlightResult`.
         options: a :class:`RenderOptions` (default: its defaults).
         progress: a :class:`~highlight_plugin.engine.progress.StageProgress` with a 'cut' stage.
+        reuse: clips already cut, key -> :class:`~.reel.Reusable` (:func:`~.reel.reusable_cuts`).
     """
     from ..engine.progress import no_progress
     options = options or RenderOptions()
@@ -44,12 +49,13 @@ def write_highlights(result, out_dir: str, options: Optional[RenderOptions] = No
     try:
         files = {k: osp.join(stage, v) for k, v in NAMES.items()}
         segments = [dict(s) for s in result.segments]
-        files['reel'] = _cut(result, segments, stage, options, progress)
+        files['reel'], cuts = _cut(result, segments, stage, options, progress, reuse)
         _write_reports(result, segments, files, stage)
         result.segments = [_relocate(s, stage, out_dir) for s in segments]
         result.files = {k: _final(v, stage, out_dir) for k, v in files.items()}
         result.options = dict(result.options, render=asdict(options))
-        result.save(files['result'])
+        result.cuts = cuts
+        result.save(files['result'], root=out_dir)
         _publish(stage, out_dir, files, segments)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
@@ -68,17 +74,19 @@ def _relocate(seg, stage, out_dir):
     return {k: (_final(v, stage, out_dir) if k in ('clip', 'poster') else v) for k, v in seg.items()}
 
 
-def _cut(result, segments, stage, options, progress):
+def _cut(result, segments, stage, options, progress, reuse):
+    """``(the reel's path or None, the clips' records by key)``."""
     if not options.cut:
-        return None
+        return None, {}
     with progress.stage('cut', total=len(segments) + (1 if options.reel and segments else 0)) as update:
-        return ReelCutter(result, segments, stage, options).run(update)
+        cutter = ReelCutter(result, segments, stage, options, reuse)
+        return cutter.run(update), cutter.records
 
 
 def _write_reports(result, segments, files, stage):
     """The plot, the editor exports, the report page and the JSON (written last) of the staged reel."""
     from . import plot_saliency, write_exports, write_json, write_report
-    in_time = sorted((dict(s, rank=i) for i, s in enumerate(segments, 1)), key=time_order)  # the story's order
+    in_time = [dict(segments[i], rank=i + 1) for i in reel_order(result, segments)]  # the exports: the reel's order
     shots = {source: [t.as_dict() for t in transitions] for source, transitions in result.shots.items()}
     football = result.plot_segments is not None  # a curve on the match's axis, not the files'
     durations = {s: a.duration for s, a in result.analysis.items()}

@@ -23,7 +23,7 @@ CONFIG = osp.join(REPO, 'configs', 'soccernet', 'netvlad512_cmga-after_20s_highl
 GMU_CONFIG = osp.join(REPO, 'configs', 'soccernet', 'netvlad512_gmu_20s_highlight.py')
 TINY = ['model.video_pool.num_clusters=8', 'model.audio_pool.num_clusters=8']  # the real heads, small VLADs
 SEGMENT_KEYS = {'rank', 'start', 'end', 'score', 'class', 'confidence', 'half', 'event', 'clock', 'clip', 'poster',
-                'snap'}
+                'snap', 'key'}  # key: what the clip is cut from and how (a re-cut reuses the clips whose key holds)
 CLOCK = re.compile(r'^(1st|2nd) half (\d+):(\d\d)$')
 
 
@@ -140,7 +140,7 @@ def test_one_file_match_with_video_ini_and_classes(match, tmp_path, tool):
     segs = result['segments']
     assert segs and {s['class'] for s in segs} >= {'goal'}
     for seg in segs:
-        _check_schema(dict(seg, clip=None, poster=None), {1: 5.0, 2: 38.0})
+        _check_schema(dict(seg, clip=None, poster=None, key=None), {1: 5.0, 2: 38.0})
         assert 'source' not in seg and seg['start'] >= (5.0 if seg['half'] == 1 else 38.0)
     assert not (out / 'clips').exists() and not (out / 'reel.mp4').exists()
 
@@ -162,7 +162,7 @@ def test_video_ini_beside_an_untrimmed_half(match, tmp_path, tool):
     result = json.loads((out / 'highlights.json').read_text())
     assert [(h['half'], h['start'], h['duration']) for h in result['halves']] == [(2, 7.0, 30.0)]
     for seg in result['segments']:
-        _check_schema(dict(seg, clip=None, poster=None), {2: 7.0})
+        _check_schema(dict(seg, clip=None, poster=None, key=None), {2: 7.0})
         assert 7.0 <= seg['start'] and seg['end'] <= 37.0
 
 
