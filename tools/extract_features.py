@@ -33,7 +33,8 @@ def parse_args(argv=None):
                    '"custom" for the layout\'s own settings')
     p.add_argument('--clip-len', type=float, help='seconds per row for every feature (changes the recipe: '
                    'custom features; default per layout: qvhighlights 2; hotstar CLIP 1, PANNs 2; soccernet 0.5)')
-    p.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
+    p.add_argument('--device', help='cpu, cuda or cuda:N (default: cuda when a GPU is visible, else cpu); with '
+                   '--launcher, cuda is each process\'s GPU (LOCAL_RANK, SLURM_LOCALID)')
     p.add_argument('--batch-size', type=int, default=32, help='rows per forward pass')
     p.add_argument('--workers', type=int, default=0, help='decoder threads (0: automatic)')
     p.add_argument('--decoder', default='ffmpeg', choices=['ffmpeg', 'decord'],
@@ -74,7 +75,7 @@ def parse_args(argv=None):
     p.add_argument('--overwrite', action='store_true', help='redo videos whose outputs exist')
     p.add_argument('--launcher', default='none', choices=['none', 'pytorch', 'slurm'],
                    help='share the videos among the processes of torchrun (RANK, WORLD_SIZE; tools/torchrun.sh) or '
-                        'Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh)')
+                        'Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh; and the jobs of an --array)')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     return p.parse_args(argv)
 
@@ -93,6 +94,8 @@ def main(argv=None):
             torch.set_num_threads(args.threads)
         from highlight_plugin.engine.dist import launcher_shard
         rank, world = launcher_shard(args.launcher)
+        from highlight_plugin.engine.device import default_device, rank_device
+        args.device = rank_device(args.device or default_device(), args.launcher)
         layout = get_layout(args.layout)
         patterns = {}
         for item in args.output_pattern:

@@ -66,8 +66,10 @@ def parse_args(argv=None):
     p.add_argument('--overwrite', action='store_true', help='catalogue: redo videos whose reel is finished')
     p.add_argument('--launcher', default='none', choices=['none', 'pytorch', 'slurm'],
                    help='catalogue: share the videos among the processes of torchrun (RANK, WORLD_SIZE; '
-                        'tools/torchrun.sh) or Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh)')
-    p.add_argument('--device', default='cpu')
+                        'tools/torchrun.sh) or Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh; and the jobs '
+                        'of an --array)')
+    p.add_argument('--device', help='cpu, cuda or cuda:N (default: cuda when a GPU is visible, else cpu); with '
+                   '--launcher, cuda is each process\'s GPU (LOCAL_RANK, SLURM_LOCALID)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config values, key=value')
     film = p.add_argument_group('films (saliency models)')
     film.add_argument('--query', help='text query, for query-conditioned models (QVHighlights)')
@@ -152,7 +154,9 @@ def main(argv=None):
 def make(args, parser, reel, catalogue, ahead):
     from highlight_plugin.apis import init_model, make_highlights
     from highlight_plugin.apis.highlights import build_decoder, domain_inputs
+    from highlight_plugin.engine.device import default_device, rank_device
     from highlight_plugin.engine.errors import ConfigError
+    args.device = rank_device(args.device or default_device(), args.launcher)
     from highlight_plugin.features import get_layout
     from highlight_plugin.features.builder import build_extractors, build_text_encoder
 

@@ -33,7 +33,8 @@ class _Stop(ConfigError):
 def gpus(monkeypatch):
     """``gpus(n, **env)``: n visible (mocked) GPUs and a launcher environment."""
     for name in ('LOCAL_RANK', 'RANK', 'WORLD_SIZE', 'SLURM_LOCALID', 'SLURM_PROCID', 'SLURM_NTASKS'):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, '')  # recorded: whatever the code sets is undone
+        monkeypatch.delenv(name)
 
     def set_up(n, **env):
         monkeypatch.setattr(torch.cuda, 'is_available', lambda: n > 0)

@@ -23,11 +23,11 @@ def _amp_config(work_dir, amp=True, epochs=1):
 
 def test_amp_training_steps_autocast_and_resume(tmp_path):
     runner = build_runner(_amp_config(tmp_path))
-    assert isinstance(runner.optim_wrapper, AmpOptimWrapper)
     dtypes = []
     runner.model.mlp[0].register_forward_hook(lambda m, a, out: dtypes.append(out.dtype))
     before = {k: v.clone() for k, v in runner.model.state_dict().items()}
     runner.train()
+    assert isinstance(runner.optim_wrapper, AmpOptimWrapper)  # built by train()
     expected = torch.float16 if CUDA else torch.bfloat16
     assert dtypes and set(dtypes[:6]) == {expected}  # 6 training iterations autocast, then validation in fp32
     losses = runner.message_hub.get_scalar('train/loss').data[0]

@@ -10,7 +10,8 @@ from highlight_plugin.engine.errors import ConfigError
 LAUNCH_VARS = ('LOCAL_RANK', 'RANK', 'WORLD_SIZE', 'SLURM_LOCALID', 'SLURM_PROCID', 'SLURM_NTASKS',
                'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_COUNT',
                'SLURM_ARRAY_TASK_STEP', 'OMPI_COMM_WORLD_LOCAL_RANK', 'OMPI_COMM_WORLD_RANK',
-               'OMPI_COMM_WORLD_SIZE', 'CUDA_VISIBLE_DEVICES', 'CUBLAS_WORKSPACE_CONFIG')
+               'OMPI_COMM_WORLD_SIZE', 'CUDA_VISIBLE_DEVICES', 'CUBLAS_WORKSPACE_CONFIG', 'MASTER_ADDR', 'MASTER_PORT',
+               'SLURM_NODELIST')
 
 
 @pytest.fixture
@@ -23,7 +24,8 @@ def dev():
 def env(monkeypatch):
     """A clean launcher environment; ``env(gpus=N, **vars)`` sets N visible GPUs and the variables."""
     for name in LAUNCH_VARS:
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, '')  # recorded: whatever the code sets is undone
+        monkeypatch.delenv(name)
 
     def set_env(gpus=None, **variables):
         if gpus is not None:
@@ -52,14 +54,15 @@ def test_each_rank_gets_its_gpu(env, dev, launcher, variables, gpus, expected):
     env(gpus=gpus, **variables)
     assert dev.rank_device('cuda', launcher) == expected
     assert dev.rank_device('cpu', launcher) == 'cpu'
-    assert dev.rank_device('cuda:1', launcher) == 'cuda:1'  # an explicit GPU is kept
+    if gpus > 1:
+        assert dev.rank_device('cuda:1', launcher) == 'cuda:1'  # an explicit GPU is kept
 
 
 def test_more_processes_than_gpus_is_a_clear_error(env, dev):
     env(gpus=2, LOCAL_RANK=3)
     with pytest.raises(ConfigError, match=r'LOCAL_RANK=3 .* 2 GPUs'):
         dev.rank_device('cuda', 'pytorch')
-    with pytest.raises(ConfigError, match=r'cuda:2 .* 2 GPUs'):
+    with pytest.raises(ConfigError, match=r'cuda:2: .* 2 GPUs'):
         dev.rank_device('cuda:2', 'none')
     env(gpus=0)
     with pytest.raises(ConfigError, match='no CUDA GPU'):
