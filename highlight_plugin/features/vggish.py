@@ -159,15 +159,15 @@ class VGGishExtractor(BaseExtractor):
 
     def log_mel(self, x: torch.Tensor) -> torch.Tensor:
         """(B, samples) -> (B, frames, 64) float64 log-mel, frames = 1 + (samples - 400) // 160."""
-        frames = x.double().unfold(1, WINDOW, HOP) * self.window  # (B, frames, 400), as VGGish frames
+        frames = x.to(self.device).double().unfold(1, WINDOW, HOP) * self.window  # (B, frames, 400), as VGGish's
         spec = torch.fft.rfft(frames, n=N_FFT).abs()
         return torch.log(spec @ self.mel + LOG_OFFSET)
 
     @fp32_context()
     @torch.inference_mode()
     def embed(self, patches: torch.Tensor) -> np.ndarray:
-        """(B, frames, 64) patches -> (B, 512) float32 features."""
-        return self.model(patches[:, None].float()).float().cpu().numpy()
+        """(B, frames, 64) patches (any device) -> (B, 512) float32 features."""
+        return self.model(patches[:, None].to(self.device).float()).float().cpu().numpy()
 
     @fp32_context()
     @torch.inference_mode()

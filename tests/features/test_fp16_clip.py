@@ -1,15 +1,13 @@
 """CLIP in fp16 (the recipes' precision on CUDA, as OpenAI's ``clip.load`` runs on a GPU: fp16 weights, fp32 layer
-norms and embeddings) gives the fp32 rows within what fp16 rounding allows, for images and text. Run on the CPU
-(torch has fp16 kernels there), from a weight file, as the recipes load it."""
+norms and embeddings) gives the fp32 rows within what fp16 rounding allows, for images and text. The fp16 side runs
+on ``$HIGHLIGHT_TEST_DEVICE`` (default the CPU: torch has fp16 kernels there), the fp32 side on the CPU, both from a
+weight file, as the recipes load it."""
 import numpy as np
 import pytest
 import torch
 
 from highlight_plugin.features.clip import CLIPExtractor, CLIPTextEncoder, clip_precision
-
-FP16_EPS = 2.0 ** -11  # unit roundoff of fp16 (10-bit mantissa)
-# a few roundings per layer, accumulated: ViT-B/32 with random weights measured 2.5-4.4 units (image and text)
-TOLERANCE = 16 * FP16_EPS
+from tests.helpers.device import FP16_TOLERANCE as TOLERANCE
 
 
 @pytest.fixture(scope='module')
@@ -25,10 +23,10 @@ def _relative_error(got, ref):
 
 
 @pytest.mark.parametrize('normalise', ['clip', 'hero'])
-def test_fp16_image_rows_equal_fp32_to_fp16_rounding(tiny_clip_name, weights, normalise):
+def test_fp16_image_rows_equal_fp32_to_fp16_rounding(tiny_clip_name, weights, normalise, feature_device):
     rows = np.random.default_rng(0).integers(0, 256, (5, 1, 32, 32, 3), dtype=np.uint8)
-    got = {p: CLIPExtractor(2.0, model_name=tiny_clip_name, checkpoint=weights, precision=p, normalise=normalise)
-           for p in ('fp16', 'fp32')}
+    got = {p: CLIPExtractor(2.0, model_name=tiny_clip_name, checkpoint=weights, precision=p, normalise=normalise,
+                            device=device) for p, device in (('fp16', feature_device), ('fp32', 'cpu'))}
     assert got['fp16'].model.visual.conv1.weight.dtype == torch.float16
     assert got['fp16'].model.ln_final.weight.dtype == torch.float32  # layer norms stay fp32, as OpenAI's
     half, full = (got[p].forward_rows(rows) for p in ('fp16', 'fp32'))
@@ -37,10 +35,10 @@ def test_fp16_image_rows_equal_fp32_to_fp16_rounding(tiny_clip_name, weights, no
     assert 0 < err < TOLERANCE  # it did run in fp16, and within its rounding
 
 
-def test_fp16_text_features_equal_fp32_to_fp16_rounding(tiny_clip_name, weights):
+def test_fp16_text_features_equal_fp32_to_fp16_rounding(tiny_clip_name, weights, feature_device):
     queries = ['a goal in the last minute', 'the crowd cheers', 'a red card!']
-    half, full = (CLIPTextEncoder(tiny_clip_name, checkpoint=weights, precision=p, max_tokens=32)(queries)
-                  for p in ('fp16', 'fp32'))
+    half, full = (CLIPTextEncoder(tiny_clip_name, checkpoint=weights, precision=p, max_tokens=32, device=device)(
+        queries) for p, device in (('fp16', feature_device), ('fp32', 'cpu')))
     for h, f in zip(half, full):
         assert h.keys() == f.keys()
         for key in f:
