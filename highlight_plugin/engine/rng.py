@@ -8,8 +8,8 @@ checkpoint that loads with ``torch.load(weights_only=True)``; they are read back
 
 CUDA: the generator of this process's GPU is saved (one GPU per rank) and restored into
 the restoring process's GPU. Only rank 0 saves checkpoints, so every rank resumes with rank
-0's states, as for the CPU generators: exact for ranks seeded alike (the default), and a
-fresh but valid stream per rank with ``--diff-rank-seed``.
+0's states, as for the CPU generators: exact for ranks seeded alike (the default); with
+``--diff-rank-seed`` the ranks share rank 0's streams after a resume (valid, not bit-exact).
 """
 import random
 
