@@ -110,8 +110,8 @@ def test_slurm_job_arrays_share_the_work(env):
     env(SLURM_ARRAY_TASK_ID=4, SLURM_ARRAY_TASK_MIN=0, SLURM_ARRAY_TASK_MAX=8, SLURM_ARRAY_TASK_COUNT=5,
         SLURM_ARRAY_TASK_STEP=2)
     assert launcher_shard('slurm') == (5, 10)  # --array=0-8:2
-    env(SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=7, SLURM_ARRAY_TASK_COUNT=3)
-    env(SLURM_ARRAY_TASK_STEP=1)
+    env(SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=7, SLURM_ARRAY_TASK_COUNT=3,
+        SLURM_ARRAY_TASK_STEP=1)
     with pytest.raises(ConfigError, match='not a range'):
         launcher_shard('slurm')  # --array=1,3,7: not a range
 
