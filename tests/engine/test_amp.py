@@ -25,7 +25,7 @@ def test_amp_training_steps_autocast_and_resume(tmp_path):
     runner = build_runner(_amp_config(tmp_path))
     dtypes = []
     runner.model.mlp[0].register_forward_hook(lambda m, a, out: dtypes.append(out.dtype))
-    before = {k: v.clone() for k, v in runner.model.state_dict().items()}
+    before = {k: v.detach().cpu().clone() for k, v in runner.model.state_dict().items()}
     runner.train()
     assert isinstance(runner.optim_wrapper, AmpOptimWrapper)  # built by train()
     expected = torch.float16 if CUDA else torch.bfloat16

@@ -25,7 +25,8 @@ def test_fp32_context_gives_fp32_accuracy():
     with fp32_context():
         conv = torch.nn.functional.conv2d(x.cuda(), w.cuda(), padding=1)
         mm = a.cuda() @ b.cuda()
-    assert _relative_error(conv, conv_ref) < 1e-5 and _relative_error(mm, mm_ref) < 1e-5
+    # TF32 (10-bit mantissas) leaves about 1e-3 here; fp32 kernels (Winograd included) stay under 1e-4
+    assert _relative_error(conv, conv_ref) < 1e-4 and _relative_error(mm, mm_ref) < 1e-5
 
 
 def test_rank_device_is_usable(monkeypatch):
