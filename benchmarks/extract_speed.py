@@ -35,15 +35,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from highlight_plugin.features import CLIPExtractor, PANNsExtractor
-from highlight_plugin.apis.extract import extract
-from highlight_plugin.media.probe import probe
+from highlight_plugin.apis.extract import close_streams, extract, open_streams
+from highlight_plugin.media.probe import probe, select_audio_stream
 from highlight_plugin.media.audio import read_audio
 from highlight_plugin.media.frames import read_frames
 from highlight_plugin.media.probe import ffmpeg_exe  # noqa: E402
 from highlight_plugin.media.specs import AudioSpec  # noqa: E402
-from highlight_plugin.media.branches import decode_frames  # noqa: E402
 from highlight_plugin.features import get_layout  # noqa: E402
-from highlight_plugin.media.librosa_audio import read_audio_librosa  # noqa: E402
 from highlight_plugin.features.builder import build_extractors  # noqa: E402
 
 
@@ -77,47 +75,58 @@ def reference_clip(path, model, t, size=224):
     return CLIPExtractor(2.0, model=model, batch_size=1).forward_rows(frame)[0]
 
 
-def layout_speed(name, video, batch_size):
-    """End-to-end and parts-alone realtime factors of a layout's recipe; returns (e2e, limit)."""
-    duration = probe(video).duration
+#: the soccernet layout's ResNet needs a PCA: the parity fixture's 8-d one stands for SoccerNet's 512-d pca_512_TF2.pkl
+#: (a 2048 x 512 product per row more is nothing beside ResNet-152)
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tests', 'data',
+                        'soccernet_features')
+LAYOUT_OPTIONS = dict(soccernet=dict(resnet=dict(pca=f'{FIXTURES}/pca8.pkl,{FIXTURES}/average.pkl')))
+
+
+def read_streams(video, specs, info):
+    """Every chunk of the streams of ``specs`` (one decode, as ``extract`` opens them), concatenated per spec."""
+    sources = open_streams(video, specs, info, select_audio_stream(info, ()))
+    got = {spec: [] for spec in specs}
+    try:
+        while sources:
+            for spec in list(sources):
+                chunk = next(sources[spec], None)
+                if chunk is None:
+                    del sources[spec]
+                else:
+                    got[spec].append(chunk)
+    finally:
+        close_streams(sources)
+    return {spec: np.concatenate(chunks) for spec, chunks in got.items()}
+
+
+def layout_speed(name, video, batch_size, device='cpu', options=None):
+    """End-to-end and parts-alone realtime factors of a layout's recipe on ``device`` (``options``: per-feature
+    extractor options, e.g. the soccernet ResNet's ``pca``); returns (e2e, limit)."""
+    info = probe(video)
+    duration = info.duration
     torch.manual_seed(0)
-    exs = build_extractors(get_layout(name), random_init=True, batch_size=batch_size)
+    exs = build_extractors(get_layout(name), random_init=True, batch_size=batch_size, device=device,
+                           options=LAYOUT_OPTIONS.get(name) if options is None else options)
     if 'slowfast' in exs:
         exs['slowfast'].batch_size = 2
     drop = [n for n, ex in exs.items() if ex.drop_partial]
     res, t_e2e = timed(lambda: extract(video, exs, drop_partial=drop))
-    video_exs = {n: ex for n, ex in exs.items() if not isinstance(ex.spec, AudioSpec)}
-    specs = list(dict.fromkeys(ex.spec for ex in video_exs.values()))
-    chunks = [max(1, int(round(32 * s.fps))) for s in specs]
-
-    def decode():
-        outs, got = decode_frames(video, specs, chunks), [[] for _ in specs]
-        while outs:
-            for i, it in list(enumerate(outs)):
-                if it is None:
-                    continue
-                chunk = next(it, None)
-                if chunk is None:
-                    outs[i] = None
-                else:
-                    got[i].append(chunk)
-            if all(o is None for o in outs):
-                break
-        return {s: np.concatenate(g) for s, g in zip(specs, got)}
-    frames, t_dec = timed(decode)
-    audio, t_aud = timed(lambda: np.concatenate(list(read_audio_librosa(video, 32000))))
+    video_specs = list(dict.fromkeys(ex.spec for ex in exs.values() if not isinstance(ex.spec, AudioSpec)))
+    audio_specs = list(dict.fromkeys(ex.spec for ex in exs.values() if isinstance(ex.spec, AudioSpec)))
+    frames, t_dec = timed(lambda: read_streams(video, video_specs, info))
+    audio, t_aud = timed(lambda: read_streams(video, audio_specs, info))
     parts = dict(decode=t_dec, audio=t_aud)
     for n, ex in exs.items():
-        units = audio if n not in video_exs else frames[ex.spec]
+        units = (audio if isinstance(ex.spec, AudioSpec) else frames)[ex.spec]
         per = ex.units_per_row
         rows = units[:len(units) // per * per].reshape((-1, per) + units.shape[1:])
-        ex.prepare(probe(video))
+        ex.prepare(info)
         _, parts[n] = timed(lambda: [ex.forward_rows(rows[i:i + ex.batch_size])
                                      for i in range(0, len(rows), ex.batch_size)])
     limit = duration / sum(parts.values())
     e2e = duration / t_e2e
-    print(f'{name} ({", ".join(f"{n} {f.shape}" for n, f in res.features.items())}; {duration:.0f} s): parts alone '
-          + ', '.join(f'{k} {duration / v:.1f}x' for k, v in parts.items())
+    print(f'{name} ({", ".join(f"{n} {f.shape}" for n, f in res.features.items())}; {duration:.0f} s; {device}): '
+          'parts alone ' + ', '.join(f'{k} {duration / v:.1f}x' for k, v in parts.items())
           + f'; limit (one after the other) {limit:.1f}x realtime')
     print(f'{name} layout end to end: {e2e:.1f}x realtime = {100 * e2e / limit:.0f}% of its limit'
           + ('' if e2e >= 0.9 * limit else ' (BELOW 90%)'))
@@ -131,7 +140,9 @@ def main():
     p.add_argument('--batch-size', type=int, default=32)
     p.add_argument('--check', type=int, default=8, help='clips compared with the per-clip computation')
     p.add_argument('--cache', default=os.path.join(tempfile.gettempdir(), 'highlight_bench'))
-    p.add_argument('--layouts', default='hotstar,qvhighlights', help='recipes to measure too ("" for none)')
+    p.add_argument('--layouts', default='hotstar,qvhighlights', help='recipes to measure too ("" for none; '
+                   'soccernet too)')
+    p.add_argument('--device', default='cpu', help='device of the layouts\' networks (the first measurement: CPU)')
     p.add_argument('--qv-minutes', type=float, default=1.0, help='video length for the qvhighlights layout')
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -183,7 +194,8 @@ def main():
               f'({"OK" if err < 1e-4 else "MISMATCH"})')
     for name in [n for n in args.layouts.split(',') if n]:
         secs = int((args.qv_minutes if name == 'qvhighlights' else args.minutes) * 60)
-        layout_speed(name, make_video(os.path.join(args.cache, f'testsrc_{secs}s_720p30.mp4'), secs), args.batch_size)
+        layout_speed(name, make_video(os.path.join(args.cache, f'testsrc_{secs}s_720p30.mp4'), secs), args.batch_size,
+                     args.device)
     print(f'end to end (decode + CLIP ViT-B/32 every 2 s + PANNs Cnn14, {args.threads} threads, incl. '
           f'warm-up): {duration:.0f} s of video in {t_e2e:.1f} s')
     print(f'end-to-end realtime factor: {duration / t_e2e:.1f}x')

@@ -13,7 +13,10 @@ def parse_args(argv=None):
     parser.add_argument('--resume', nargs='?', const='auto', metavar='CHECKPOINT',
                         help='resume from CHECKPOINT, or without a value from the newest '
                         'complete checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (fp16 on a GPU, unless the config\'s optim_wrapper.dtype '
+                        'says bfloat16; bf16 on the CPU)')
+    parser.add_argument('--amp-dtype', choices=['fp16', 'bf16'], help='--amp in this dtype')
     parser.add_argument('--no-validate', action='store_true', help='skip validation')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by actual / base batch size (auto_scale_lr)')
@@ -27,6 +30,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = vars(parse_args(argv))
+    args['amp'] = args.pop('amp_dtype') or args['amp']
     run_train(args.pop('config'), **args)
 
 

@@ -15,7 +15,8 @@ Items:
 Each item is written to ``<out_dir>/<id>/`` by :meth:`~.result.HighlightResult.write`, which stages everything beside
 it and renames the finished folder into place: an item is **finished** when its folder holds ``highlights.json``
 (written last). A rerun skips finished items (``overwrite`` redoes them), an item that fails is appended to
-``<out_dir>/failures.jsonl`` and the batch goes on, a finished one to ``<out_dir>/reels.jsonl``. With ``world_size``
+``<out_dir>/failures.jsonl`` and the batch goes on (a CUDA error or running out of GPU memory is recorded, then stops
+the batch), a finished one to ``<out_dir>/reels.jsonl``. With ``world_size``
 processes (torchrun / Slurm, see ``tools/make_highlights.py --launcher``) process ``rank`` takes items
 ``rank::world_size`` of the list sorted by id, so no item is done twice.
 """
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..engine.device import device_error
 from ..engine.errors import ConfigError, DataError, HighlightError
 from ..engine.fileio import append_jsonl
 from ..render.outputs import FINISHED  # written last into an item's folder
@@ -114,6 +116,7 @@ def run_catalogue(items: Sequence[CatalogueItem], out_dir: str, make, overwrite:
 
     Raises:
         ConfigError: an option or the model is wrong for every item (the batch stops).
+        DeviceError: the GPU failed (:func:`~highlight_plugin.engine.device.device_error`; the batch stops).
     """
     counts = dict(done=0, skipped=0, failed=0)
     failures = osp.join(out_dir, 'failures.jsonl')
@@ -141,8 +144,11 @@ def run_catalogue(items: Sequence[CatalogueItem], out_dir: str, make, overwrite:
         except HighlightError as e:
             _fail(failures, item.video, item.id, e, counts, log)
             continue
-        except Exception as e:  # noqa: BLE001 - one bad video must not stop the batch
-            _fail(failures, item.video, item.id, e, counts, log, traceback.format_exc(limit=3))
+        except Exception as e:  # noqa: BLE001 - one bad video must not stop the batch (a broken GPU does)
+            stop = device_error(e, item.video)
+            _fail(failures, item.video, item.id, stop or e, counts, log, traceback.format_exc(limit=3))
+            if stop is not None:
+                raise stop from e
             continue
         counts['done'] += 1
         append_jsonl(osp.join(out_dir, 'reels.jsonl'), dict(

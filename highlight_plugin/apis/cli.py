@@ -33,11 +33,12 @@ def weights_from_args(args) -> dict:
 
 def add_run_options(parser: argparse.ArgumentParser):
     """``--device``, ``--launcher``, ``--audio-language`` and ``--overwrite``."""
-    parser.add_argument('--device', help='cpu, cuda or cuda:N (default: CUDA when available; under torchrun or '
-                        'Slurm each process takes its own GPU, cuda:LOCAL_RANK)')
+    parser.add_argument('--device', help='cpu, cuda or cuda:N (default: cuda when a GPU is visible, else cpu); with '
+                        '--launcher, cuda is each process\'s GPU (LOCAL_RANK, SLURM_LOCALID)')
     parser.add_argument('--launcher', default='none', choices=['none', 'pytorch', 'slurm'],
                         help='share the videos among the processes of torchrun (RANK, WORLD_SIZE; '
-                             'tools/torchrun.sh) or Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh)')
+                             'tools/torchrun.sh) or Slurm (SLURM_PROCID, SLURM_NTASKS; tools/slurm_run.sh; and the '
+                             'jobs of an --array)')
     parser.add_argument('--audio-language', default='', metavar='LANGS',
                         help='preferred audio tracks, e.g. en,hin,hi (the first matching stream, else the default '
                              'stream)')
@@ -45,9 +46,9 @@ def add_run_options(parser: argparse.ArgumentParser):
 
 
 def device(args) -> str:
-    """``--device``, else CUDA when available."""
-    import torch
-    return args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    """``--device`` (default: CUDA when available), each process's own GPU under a launcher."""
+    from ..engine.device import default_device, rank_device
+    return rank_device(args.device or default_device(), args.launcher)
 
 
 def audio_languages(args) -> tuple:

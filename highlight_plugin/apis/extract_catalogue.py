@@ -2,7 +2,8 @@
 
 Per video: all outputs exist -> skipped (unless ``overwrite``); otherwise :func:`extract`
 runs and every output is written atomically. A video that fails (unreadable, no audio,
-too short, ...) is appended to ``DIR/failures.jsonl`` and the run goes on. Each success is
+too short, ...) is appended to ``DIR/failures.jsonl`` and the run goes on; a CUDA error or running out of GPU
+memory is recorded too, then stops the run (:class:`~highlight_plugin.engine.errors.DeviceError`). Each success is
 appended to ``DIR/extracted.jsonl`` with its duration, rows per feature and the audio
 stream used. With ``world_size > 1`` process ``rank`` takes videos ``rank::world_size``
 of the sorted list, so no video is done twice.
@@ -14,6 +15,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
+from highlight_plugin.engine.device import device_error
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError, HighlightError
 from highlight_plugin.engine.fileio import append_jsonl, read_jsonl
 from highlight_plugin.features.base import BaseExtractor
@@ -78,8 +80,11 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
         except HighlightError as e:
             _fail(out_dir, video, e, counts)
             continue
-        except Exception as e:  # noqa: BLE001 - one bad video must not stop the run
-            _fail(out_dir, video, e, counts, tb=traceback.format_exc(limit=3))
+        except Exception as e:  # noqa: BLE001 - one bad video must not stop the run (a broken GPU does)
+            stop = device_error(e, str(video))
+            _fail(out_dir, video, stop or e, counts, tb=traceback.format_exc(limit=3))
+            if stop is not None:
+                raise stop from e
             continue
         counts['done'] += 1
         stream = result.audio_stream

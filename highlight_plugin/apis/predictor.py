@@ -103,8 +103,8 @@ class HighlightPredictor:
 
     def __init__(self, config, checkpoint: Optional[str] = None, weights: Optional[Mapping[str, str]] = None,
                  device: Optional[str] = None, cfg_options: Optional[dict] = None, random_init: bool = False):
-        import torch
-        self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')  # (engine.device after the gpu merge)
+        from ..engine.device import default_device
+        self.device = device or default_device()
         self.checkpoint = None if checkpoint is None else _resolve(checkpoint, 'checkpoint')
         self.model = init_model(config, self.checkpoint, device=self.device, cfg_options=cfg_options, strict=True)
         self.inference = model_inputs(self.model)  # the model's inference_cfg, with defaults: derived once

@@ -86,7 +86,7 @@ def from_plain(obj: Any) -> Any:
     if isinstance(obj, dict):
         tag = obj.get(_TAG)
         if tag == 'ndarray':
-            return obj['data'].numpy()
+            return obj['data'].cpu().numpy()
         if tag == 'HistoryBuffer':
             buf = HistoryBuffer(max_length=obj['max_length'])
             # assign directly: the constructor would re-type the arrays
@@ -111,7 +111,9 @@ def _same_mapping(src: dict, items: list, convert) -> dict:
 
 def read_checkpoint(filename: str, map_location: Any = 'cpu', mmap: bool = False) -> dict:
     """Load a checkpoint with ``weights_only=True``; plain values are restored. ``mmap``: tensors are
-    memory-mapped from the file (copy-on-write) instead of read into memory.
+    memory-mapped from the file (copy-on-write) instead of read into memory. A device ``map_location`` (e.g.
+    'cuda', 'meta') is where the tensors are placed after the file was read onto the CPU and its arrays restored
+    (numpy reads them on the CPU); a mapping or a function goes to ``torch.load`` as is.
 
     Raises:
         CheckpointError: the file is missing, truncated/corrupt, holds
@@ -121,9 +123,11 @@ def read_checkpoint(filename: str, map_location: Any = 'cpu', mmap: bool = False
     filename = osp.expanduser(str(filename))
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint not found: {filename}')
+    place = map_location is None or isinstance(map_location, (str, torch.device))
     try:
         mmap = mmap and zipfile.is_zipfile(filename)  # torch maps only its zip format
-        checkpoint = torch.load(filename, map_location=map_location, weights_only=True, mmap=mmap)
+        checkpoint = torch.load(filename, map_location='cpu' if place else map_location, weights_only=True,
+                                mmap=mmap)
     except pickle.UnpicklingError as exc:
         unsafe = _unsafe_globals(filename)
         what = ', '.join(sorted(unsafe)) if unsafe else str(exc).strip().splitlines()[-1]
@@ -137,7 +141,21 @@ def read_checkpoint(filename: str, map_location: Any = 'cpu', mmap: bool = False
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f'{filename} does not hold a dict of weights '
                               f'(found {type(checkpoint).__name__})')
-    return from_plain(checkpoint)
+    checkpoint = from_plain(checkpoint)
+    if place and map_location is not None and torch.device(map_location) != torch.device('cpu'):
+        checkpoint = _placed(checkpoint, torch.device(map_location))
+    return checkpoint
+
+
+def _placed(obj: Any, device: torch.device) -> Any:
+    """``obj`` with every tensor moved to ``device`` (numpy arrays and plain values as they are)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return _same_mapping(obj, [(k, _placed(v, device)) for k, v in obj.items()], lambda m: m)
+    if isinstance(obj, (list, tuple)) and type(obj) in (list, tuple):
+        return type(obj)(_placed(v, device) for v in obj)
+    return obj
 
 
 def _unsafe_globals(filename: str) -> list:

@@ -20,3 +20,8 @@ class ConfigError(HighlightError, ValueError):
 
 class CheckpointError(HighlightError, RuntimeError):
     """A checkpoint is unsafe, corrupt, or does not match the model."""
+
+
+class DeviceError(HighlightError, RuntimeError):
+    """The GPU failed in a way that stops a batch: a CUDA error that leaves the process's context unusable, or out
+    of GPU memory (see :func:`~highlight_plugin.engine.device.device_failure`)."""

@@ -14,6 +14,7 @@ from mmaction.registry import METRICS, RUNNERS
 from mmengine.config import Config, DictAction
 
 from .config import check_cfg_options, check_data_roots, default_work_dir
+from .device import local_rank as launcher_local_rank
 from .errors import CheckpointError, ConfigError
 
 #: ``tools/test.py --dump PATH``: how the path's suffix picks the dumping metric.
@@ -46,9 +47,37 @@ def _set_work_dir(cfg: Config, config: str, work_dir: Optional[str]) -> None:
         cfg.work_dir = default_work_dir(config)
 
 
+#: ``--amp`` values -> the autocast dtype (True / 'auto': fp16 on a GPU, bf16 on the CPU)
+AMP_DTYPES = dict(fp16='float16', bf16='bfloat16')
+
+
 def _set_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
+    """``LOCAL_RANK`` (DDP's device) from the launcher's own variable (MPI and Slurm set none), else the
+    ``--local_rank`` of torch.distributed.launch."""
     cfg.launcher = launcher
-    os.environ.setdefault('LOCAL_RANK', str(local_rank))
+    found = launcher_local_rank(launcher) if launcher != 'none' else None
+    os.environ.setdefault('LOCAL_RANK', str(found[0] if found else local_rank))
+
+
+def _set_amp(cfg: Config, amp) -> None:
+    """``--amp [fp16|bf16]``: :class:`~.amp.HighlightAmpOptimWrapper` (mmengine's AmpOptimWrapper, on the CPU in
+    bf16)."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper', 'HighlightAmpOptimWrapper'):
+        raise ConfigError(f'--amp works with OptimWrapper only, the config uses {wrapper}')
+    cfg.optim_wrapper.type = 'HighlightAmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if amp in AMP_DTYPES:
+        cfg.optim_wrapper.dtype = AMP_DTYPES[amp]
+    dtype = cfg.optim_wrapper.get('dtype')
+    if not torch.cuda.is_available():
+        if dtype not in (None, 'bfloat16'):
+            name = {v: k for k, v in AMP_DTYPES.items()}.get(dtype, dtype)
+            raise ConfigError(f'--amp {name} needs a GPU; on the CPU mixed precision runs in bf16 (--amp or '
+                              f'--amp bf16)')
+        cfg.optim_wrapper.dtype = 'bfloat16'
+    elif dtype == 'bfloat16' and not torch.cuda.is_bf16_supported():
+        raise ConfigError('--amp bf16: this GPU has no bfloat16; use --amp fp16')
 
 
 def build_runner(cfg: Config):
@@ -69,13 +98,7 @@ def make_train_config(config: str, work_dir=None, resume=None, amp=False, no_val
     _set_launcher(cfg, launcher, local_rank)
     _set_work_dir(cfg, config, work_dir)
     if amp:
-        if not torch.cuda.is_available():
-            raise ConfigError("--amp needs a GPU (mmengine's AmpOptimWrapper has no CPU mode)")
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ConfigError(f'--amp works with OptimWrapper only, the config uses {wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        _set_amp(cfg, amp)
     if resume is not None:  # 'auto': newest complete checkpoint of work_dir
         cfg.resume = True
         if resume != 'auto' and '://' not in resume and not osp.isfile(resume):

@@ -3,7 +3,13 @@
 Used by :class:`~highlight_plugin.engine.hooks.RandomStateHook` so that a resumed
 run draws the same random numbers (dropout, data-loader base seeds, shuffling) as
 an uninterrupted one. The states are tensors and lists, so they travel in a
-checkpoint that loads with ``torch.load(weights_only=True)``.
+checkpoint that loads with ``torch.load(weights_only=True)``; they are read back with
+``.cpu()``, wherever the checkpoint's tensors were loaded.
+
+CUDA: the generator of this process's GPU is saved (one GPU per rank) and restored into
+the restoring process's GPU. Only rank 0 saves checkpoints, so every rank resumes with rank
+0's states, as for the CPU generators: exact for ranks seeded alike (the default); with
+``--diff-rank-seed`` the ranks share rank 0's streams after a resume (valid, not bit-exact).
 """
 import random
 
@@ -22,7 +28,7 @@ def get_rng_state() -> dict:
         torch=torch.get_rng_state(),
     )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state['cuda'] = torch.cuda.get_rng_state_all()
+        state['cuda'] = torch.cuda.get_rng_state()  # this process's (current) GPU
     return state
 
 
@@ -31,8 +37,11 @@ def set_rng_state(state: dict) -> None:
     version, internal, gauss = state['python']
     random.setstate((version, tuple(internal), gauss))
     kind, keys, pos, has_gauss, cached = state['numpy']
-    np.random.set_state((kind, np.asarray(keys, dtype=np.int64).astype(np.uint32), pos,
-                         has_gauss, cached))
-    torch.set_rng_state(state['torch'])
-    if 'cuda' in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+    keys = keys.cpu().numpy() if isinstance(keys, torch.Tensor) else np.asarray(keys)
+    np.random.set_state((kind, keys.astype(np.int64).astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state['torch'].cpu())
+    if state.get('cuda') is not None and torch.cuda.is_available():
+        saved = state['cuda']
+        if isinstance(saved, (list, tuple)):  # older checkpoints: every GPU's; the saving process used the first
+            saved = saved[0]
+        torch.cuda.set_rng_state(saved.cpu(), torch.cuda.current_device())

@@ -6,13 +6,16 @@ Select it in a config with ``runner_type = 'HighlightRunner'``. Compared with
 ================================  ==========================================================
 ``load_checkpoint``               :func:`engine.checkpoint.read_checkpoint` (``weights_only``,
                                   one-line :class:`CheckpointError`) instead of mmengine's
-                                  ``CheckpointLoader``; rejects shape mismatches.
+                                  ``CheckpointLoader``; rejects shape mismatches; always reads
+                                  onto the CPU (``resume`` asks for ``get_device()``).
                                   ``resume``, ``load_from`` and ``test`` all come through here.
 ``save_checkpoint``               writes a temporary file, then ``os.replace``-s it.
 ``call_hook``                     after all ``before_save_checkpoint`` hooks ran, converts
                                   the payload to plain values (:func:`to_plain`).
 ``load_or_resume``                auto-resume skips an empty/stale ``last_checkpoint`` pointer.
-``setup_env`` / ``wrap_model``    gloo process group and ``device_ids=None`` DDP without GPU.
+``setup_env`` / ``wrap_model``    each rank on its GPU (:func:`init_gpu_dist`); gloo process
+                                  group and ``device_ids=None`` DDP without GPU.
+``set_randomness``                deterministic mode sets ``CUBLAS_WORKSPACE_CONFIG`` first.
 ``build_dataloader``              resolves ``collate_fn`` types in mmaction's registry; gives
                                   each DataLoader its own generator (exact resume).
 ``register_hooks``                adds :class:`RandomStateHook` and :class:`SkippedSamplesHook`;
@@ -30,7 +33,8 @@ from mmengine.runner import Runner
 from .checkpoint import (find_resumable_checkpoint, load_state_dict_checked, read_checkpoint,
                          to_plain)
 from .compat import resolve_function
-from .dist import CPU_DDP_WRAPPER, init_cpu_dist
+from .device import deterministic_env
+from .dist import CPU_DDP_WRAPPER, init_cpu_dist, init_gpu_dist
 from .errors import ConfigError
 from .fileio import atomic_path
 
@@ -39,11 +43,17 @@ from .fileio import atomic_path
 class HighlightRunner(Runner):
     """mmengine ``Runner`` for this project (see the module docstring for the changes)."""
 
-    # ---- distributed without GPU -------------------------------------------------------
+    # ---- distributed: one GPU per rank, or gloo without GPU ------------------------------
     def setup_env(self, env_cfg: dict) -> None:
-        if self.distributed and not is_distributed() and not torch.cuda.is_available():
-            init_cpu_dist(self.launcher, **env_cfg.get('dist_cfg', {}))
+        if self.distributed and not is_distributed():
+            init = init_gpu_dist if torch.cuda.is_available() else init_cpu_dist
+            init(self.launcher, **env_cfg.get('dist_cfg', {}))
         super().setup_env(env_cfg)
+
+    def set_randomness(self, seed, diff_rank_seed: bool = False, deterministic: bool = False) -> None:
+        if deterministic:
+            deterministic_env()  # before the first cuBLAS call: the model is built after this
+        super().set_randomness(seed, diff_rank_seed=diff_rank_seed, deterministic=deterministic)
 
     def wrap_model(self, model_wrapper_cfg, model):
         if self.distributed and not torch.cuda.is_available():
@@ -102,11 +112,15 @@ class HighlightRunner(Runner):
     def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
                         revise_keys: list = [(r'^module\.', '')]) -> dict:
         """Load weights safely; raise :class:`CheckpointError` if they do not fit the model. ``filename`` may be
-        a zoo name (a model's or a checkpoint entry's: fetched and converted once)."""
+        a zoo name (a model's or a checkpoint entry's: fetched and converted once).
+
+        The file is read onto the CPU whatever ``map_location`` says (``Runner.resume`` passes ``get_device()``):
+        the weights are copied into the parameters where they live, the optimizer moves its state beside its
+        parameters, and the random states must be CPU tensors."""
         if '://' not in str(filename) and not osp.isfile(filename):
             from highlight_plugin.weights.hub import resolve_weights
             filename = resolve_weights(filename, role='checkpoint')
-        checkpoint = read_checkpoint(filename, map_location=map_location)
+        checkpoint = read_checkpoint(filename, map_location='cpu')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         load_state_dict_checked(self.model, checkpoint, filename, strict, revise_keys)
         self._has_loaded = True

@@ -131,7 +131,8 @@ def _resolve_weights(layout: Layout, features, checkpoints, options, random_init
 def build_text_encoder(layout: Layout, clip=None, checkpoint: Optional[str] = None, device: str = 'cpu',
                        random_init: bool = False, recipe: Optional[str] = None, model_name: Optional[str] = None):
     """The CLIP text encoder of the recipe's query features (Moment-DETR's for hero_qvhighlights), sharing the
-    image extractor's network when ``clip`` (a :class:`CLIPExtractor`) is given. Carries ``provenance``."""
+    image extractor's network, on its device, when ``clip`` (a :class:`CLIPExtractor`) is given. Carries
+    ``provenance``."""
     from .clip import CLIPTextEncoder
     name = recipe if recipe is not None else layout.recipe
     rec = get_recipe(name) if name not in (None, CUSTOM) else None
@@ -147,6 +148,7 @@ def build_text_encoder(layout: Layout, clip=None, checkpoint: Optional[str] = No
                               + ' (or --random-init for random weights)')
     else:
         checkpoint = resolve_checkpoint_option('clip', checkpoint)
+    device = clip.device if clip is not None else device  # a shared network stays where the image side runs it
     encoder = CLIPTextEncoder(checkpoint=checkpoint, device=device, model=clip.model if clip else None, **opts)
     import highlight_plugin
     from .provenance import weights_record

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from highlight_plugin.engine.errors import CheckpointError
+from highlight_plugin.engine.device import fp32_context
 from .base import EXTRACTORS, CentreFrameExtractor, load_state_dict, resolve_checkpoint
 from ..weights.torchscript import is_torchscript_archive, read_torchscript_tensors
 
@@ -178,6 +179,7 @@ class CLIPExtractor(CentreFrameExtractor):
         x = torch.from_numpy(np.ascontiguousarray(rows[:, 0])).to(self.device).permute(0, 3, 1, 2).float() / 255.0
         return (x - self.mean / 255) / (self.std / 255 + 1e-8)
 
+    @fp32_context()
     @torch.inference_mode()
     def forward_rows(self, rows):
         x = self.normalised(rows).to(_network_dtype(self.model))
@@ -218,6 +220,7 @@ class CLIPTextEncoder:
             out[i, :len(ids)] = torch.tensor(ids)
         return out
 
+    @fp32_context()
     @torch.inference_mode()
     def __call__(self, queries: List[str]) -> List[dict]:
         m = self.model

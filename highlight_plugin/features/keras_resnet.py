@@ -11,7 +11,6 @@ Weights: the published Keras ``.h5`` read as data (h5py), or a state dict conver
 ``tools/convert_weights.py keras-resnet152 resnet152_weights_tf_dim_ordering_tf_kernels.h5 --out X.safetensors``.
 BatchNorm is folded into the convolutions when loaded (outputs equal to fp32 rounding).
 """
-import contextlib
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -19,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from highlight_plugin.engine.device import fp32_context
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
 from .base import EXTRACTORS, BaseExtractor, load_state_dict
 from ..media.specs import FrameSpec
@@ -234,14 +234,12 @@ class SoccerNetResNetExtractor(BaseExtractor):
             x = x.flip(-1)
         return (x.float() - self.mean).permute(0, 3, 1, 2)  # NHWC memory = channels-last
 
+    @fp32_context()
     @torch.inference_mode()
     def raw_features(self, rows: np.ndarray) -> np.ndarray:
         """(B, 2048) ``avg_pool`` features of a batch of rows (fp32 convolutions: no TF32 on CUDA, as the
         reference's TensorFlow 2.3)."""
-        fp32 = (torch.backends.cudnn.flags(enabled=True, allow_tf32=False) if self.device.type == 'cuda'
-                else contextlib.nullcontext())
-        with fp32:
-            return self.model(self.normalised(rows)).float().cpu().numpy()
+        return self.model(self.normalised(rows)).float().cpu().numpy()
 
     def forward_rows(self, rows):
         feats = self.raw_features(rows)

@@ -18,6 +18,7 @@ import torch
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from highlight_plugin.engine.errors import CheckpointError
+from highlight_plugin.engine.device import fp32_context
 from .base import EXTRACTORS, BaseExtractor, load_weights
 from ..media.specs import AudioSpec
 
@@ -85,6 +86,7 @@ class PANNsExtractor(BaseExtractor):
     def units_per_row(self):
         return int(round(self.clip_len * self.sample_rate))
 
+    @fp32_context()
     @torch.inference_mode()
     def forward_rows(self, rows):
         x = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32)).to(self.device)

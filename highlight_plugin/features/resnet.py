@@ -7,6 +7,7 @@ from typing import Optional
 import numpy as np
 import torch
 
+from highlight_plugin.engine.device import fp32_context
 from .base import EXTRACTORS, CentreFrameExtractor, load_weights
 from .pca import PCA
 
@@ -49,6 +50,7 @@ class ResNetExtractor(CentreFrameExtractor):
         self.pca = PCA.load(pca, self.feature_tag) if pca else None
         self.dim = self.pca.out_dim if self.pca else self.model.out_channels
 
+    @fp32_context()
     @torch.inference_mode()
     def forward_rows(self, rows):
         feats = self.model(self.normalised(rows)).float().cpu().numpy()

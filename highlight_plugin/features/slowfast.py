@@ -23,6 +23,7 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
+from highlight_plugin.engine.device import fp32_context
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
 from .base import EXTRACTORS, BaseExtractor, load_weights
 from ..media.specs import FrameSpec
@@ -180,6 +181,7 @@ class SlowFastExtractor(BaseExtractor):
             return None
         return int(math.ceil(info.duration / self.clip_len))
 
+    @fp32_context()
     @torch.inference_mode()
     def forward_rows(self, rows):
         x = torch.from_numpy(np.ascontiguousarray(rows)).to(self.device)  # (B, T, H, W, 3)

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from highlight_plugin.engine.device import fp32_context
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
 from .base import EXTRACTORS, BaseExtractor, load_weights
 from ..media.specs import AudioSpec
@@ -159,15 +160,17 @@ class VGGishExtractor(BaseExtractor):
 
     def log_mel(self, x: torch.Tensor) -> torch.Tensor:
         """(B, samples) -> (B, frames, 64) float64 log-mel, frames = 1 + (samples - 400) // 160."""
-        frames = x.double().unfold(1, WINDOW, HOP) * self.window  # (B, frames, 400), as VGGish frames
+        frames = x.to(self.device).double().unfold(1, WINDOW, HOP) * self.window  # (B, frames, 400), as VGGish's
         spec = torch.fft.rfft(frames, n=N_FFT).abs()
         return torch.log(spec @ self.mel + LOG_OFFSET)
 
+    @fp32_context()
     @torch.inference_mode()
     def embed(self, patches: torch.Tensor) -> np.ndarray:
-        """(B, frames, 64) patches -> (B, 512) float32 features."""
-        return self.model(patches[:, None].float()).float().cpu().numpy()
+        """(B, frames, 64) patches (any device) -> (B, 512) float32 features."""
+        return self.model(patches[:, None].to(self.device).float()).float().cpu().numpy()
 
+    @fp32_context()
     @torch.inference_mode()
     def forward_rows(self, rows):
         x = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32)).to(self.device)

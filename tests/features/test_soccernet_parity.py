@@ -68,13 +68,14 @@ def keras_files(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def resnet(keras_files):
-    return SoccerNetResNetExtractor(checkpoint=str(keras_files['resnet']))
+def resnet(keras_files, feature_device):
+    return SoccerNetResNetExtractor(checkpoint=str(keras_files['resnet']), device=feature_device)
 
 
 @pytest.fixture(scope='module')
-def vggish(keras_files):
-    return VGGishExtractor(0.5, checkpoint=str(keras_files['vggish']), audio_method='vandd', reference_quirks=True)
+def vggish(keras_files, feature_device):
+    return VGGishExtractor(0.5, checkpoint=str(keras_files['vggish']), audio_method='vandd', reference_quirks=True,
+                           device=feature_device)
 
 
 def test_weight_generator_matches_tf_keras_files(keras_files):
@@ -93,10 +94,10 @@ def test_resnet_on_identical_frames(ref, resnet, keras_files, tmp_path):
     assert_rows_close(resnet.raw_features(rows), ref['frames_raw'])
     # converted once: same network; BatchNorm unfolded: same outputs
     out = convert('keras-resnet152', [keras_files['resnet']], str(tmp_path / 'r152.safetensors'))
-    unfolded = SoccerNetResNetExtractor(model=build_keras_resnet(out, fold=False))
+    unfolded = SoccerNetResNetExtractor(model=build_keras_resnet(out, fold=False), device=resnet.device)
     assert_rows_close(unfolded.raw_features(rows), ref['frames_raw'])
     # the opt-in fix only swaps the channels: on swapped frames it gives the quirk's rows
-    fixed = SoccerNetResNetExtractor(model=resnet.model, fix_channel_order=True)
+    fixed = SoccerNetResNetExtractor(model=resnet.model, fix_channel_order=True, device=resnet.device)
     assert fixed.feature_tag != resnet.feature_tag
     assert_rows_close(fixed.raw_features(bgr[:, None]), ref['frames_raw'])
     assert np.abs(fixed.raw_features(rows) - ref['frames_raw']).max() > 1e-3 * np.abs(ref['frames_raw']).max()
@@ -123,7 +124,8 @@ def test_resnet_pca512_rows(ref, resnet):
     for name in ('pca8', 'pca8_whiten'):
         pca = PCA.load(f'{DATA}/{name}.pkl,{DATA}/average.pkl', resnet.feature_tag)
         assert_rows_close(pca(ref['lq_raw']), ref[f'lq_{name}'])
-    with_pca = SoccerNetResNetExtractor(model=resnet.model, pca=f'{DATA}/pca8.pkl,{DATA}/average.pkl')
+    with_pca = SoccerNetResNetExtractor(model=resnet.model, pca=f'{DATA}/pca8.pkl,{DATA}/average.pkl',
+                                        device=resnet.device)
     assert with_pca.dim == 8 and with_pca.forward_rows(np.zeros((1, 1, 224, 224, 3), np.uint8)).dtype == np.float32
 
 
@@ -203,15 +205,16 @@ def test_vggish_network_and_weight_formats(ref, vggish, keras_files, tmp_path):
     torchvggish-style state dict load the same network."""
     patches = torch.from_numpy(rw.synthetic_patches(SEEDS['patches']))
     assert_rows_close(vggish.embed(patches), ref['patches_out'])
-    assert vggish.model.features(patches[:1, None]).shape[-2:] == (6, 8)
+    assert vggish.model.features(patches[:1, None].to(vggish.device)).shape[-2:] == (6, 8)
     # a file whose layers carry other names loads by order, as Keras' load_weights does
     renamed = {f'conv2d_{i}': w for i, w in enumerate(rw.random_weights(rw.vggish_layers(), SEEDS['vggish']).values())}
     rw.write_keras_h5(tmp_path / 'renamed.h5', renamed)
-    assert_rows_close(VGGishExtractor(0.5, checkpoint=str(tmp_path / 'renamed.h5')).embed(patches), ref['patches_out'])
+    by_order = VGGishExtractor(0.5, checkpoint=str(tmp_path / 'renamed.h5'), device=vggish.device)
+    assert_rows_close(by_order.embed(patches), ref['patches_out'])
     out = convert('keras-vggish', [keras_files['vggish']], str(tmp_path / 'vggish.pth'))
     state = dict(torch.load(out, weights_only=True), **{'embeddings.0.weight': torch.zeros(4, 4)})
     torch.save(state, tmp_path / 'torchvggish.pth')
-    loaded = VGGishExtractor(0.5, checkpoint=str(tmp_path / 'torchvggish.pth'))
+    loaded = VGGishExtractor(0.5, checkpoint=str(tmp_path / 'torchvggish.pth'), device=vggish.device)
     assert_rows_close(loaded.embed(patches), ref['patches_out'])
 
 
@@ -222,7 +225,7 @@ def test_vandd_audio_reading(ref, vggish):
     assert len(audio) == 66 * 8000  # 33.2 s: the partial last chunk dropped
     chunk = audio[3 * 8000:4 * 8000]
     np.testing.assert_allclose(chunk, ref['resampy_chunk'], atol=1e-7)
-    patch = vggish.log_mel(torch.from_numpy(chunk[None]))[0, :46].numpy()
+    patch = vggish.log_mel(torch.from_numpy(chunk[None]))[0, :46].cpu().numpy()
     np.testing.assert_allclose(patch, ref['logmel_chunk'], atol=2e-5)
     x = np.random.RandomState(0).standard_normal((2, 24000))
     assert resample_chunks(x, 48000, 16000).shape == (2, 8000)
@@ -240,7 +243,7 @@ def test_vandd_rows(ref, vggish):
     with pytest.raises(DataError, match='under 30 s'):
         vggish.finish_rows(raw[:40])
     assert 'could not broadcast' in META['vandd_short']  # the reference fails there too
-    fixed = VGGishExtractor(0.5, model=vggish.model, audio_method='vandd')
+    fixed = VGGishExtractor(0.5, model=vggish.model, audio_method='vandd', device=vggish.device)
     np.testing.assert_array_equal(fixed.finish_rows(raw[:40]), raw[:40])
     np.testing.assert_array_equal(fixed.finish_rows(raw, video_rows=62), raw[:62])
 
@@ -260,7 +263,7 @@ def test_vandd_row_handling_rules(vggish):
         VGGishExtractor(2.0, audio_method='vandd')
 
 
-def test_extract_features_cli_soccernet_layout(ref, keras_files, tmp_path):
+def test_extract_features_cli_soccernet_layout(ref, keras_files, tmp_path, feature_device):
     """tools/extract_features.py --layout soccernet on a half muxed from the fixture's video and audio (streams
     copied): both files equal the reference's rows (audio cut to the 8 video rows after V&D's batch handling)."""
     game = tmp_path / 'in' / 'league' / '2015-2016' / 'game'
@@ -272,7 +275,7 @@ def test_extract_features_cli_soccernet_layout(ref, keras_files, tmp_path):
     cmd = [sys.executable, os.path.join(REPO, 'tools', 'extract_features.py'), str(tmp_path / 'in'),
            '--out-dir', str(tmp_path / 'out'), '--layout', 'soccernet', '--no-progress',
            '--resnet-checkpoint', str(keras_files['resnet']), '--vggish-checkpoint', str(keras_files['vggish']),
-           '--pca', f'{DATA}/pca8.pkl,{tmp_path}/average_512_TF2.pkl']
+           '--pca', f'{DATA}/pca8.pkl,{tmp_path}/average_512_TF2.pkl', '--device', feature_device]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / 'out' / 'league' / '2015-2016' / 'game'

@@ -55,8 +55,8 @@ def test_unsafe_checkpoint_is_refused_by_test_and_resume(cli, tmp_path):
     (['--cfg-options', 'train_dataloader.dataset.data_root=/nonexistent/hotstar'],
      'directory not found: /nonexistent/hotstar'),
     (['--resume', '/nonexistent/epoch_3.pth'], 'checkpoint not found'),
-    pytest.param(['--amp'], '--amp needs a GPU', marks=pytest.mark.skipif(
-        torch.cuda.is_available(), reason='AMP works with a GPU')),
+    pytest.param(['--amp-dtype', 'fp16'], '--amp fp16 needs a GPU', marks=pytest.mark.skipif(
+        torch.cuda.is_available(), reason='fp16 AMP works with a GPU')),
     (['--auto-scale-lr', '--cfg-options', 'auto_scale_lr=None'], '--auto-scale-lr needs'),
 ])
 def test_train_bad_input_is_one_line(cli, tmp_path, argv, message):

@@ -16,6 +16,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.utils import mkdir_or_exist
 
 from ..functional.soccernet import DELTAS, average_mAP, num_frames, predictions_json, spots_from_scores
+from .utils import to_numpy
 
 
 def _event_class_names(dataset_meta, skip=('background', )):
@@ -35,7 +36,7 @@ class _SpotsFromHalves(BaseMetric):
 
     def process(self, data_batch, data_samples):
         for ds in data_samples:
-            scores = np.asarray(ds['pred_second_scores'], np.float64)
+            scores = to_numpy(ds['pred_second_scores'])  # tensors may be on the GPU: copied with .cpu()
             self.results.append(dict(game=ds['game'], half=int(ds['half']), gt_events=ds.get('gt_events', []),
                                      spots=spots_from_scores(scores, self.nms_window, self.nms_threshold)))
 
@@ -126,11 +127,11 @@ class SoccerWindowAPMetric(BaseMetric):
     default_prefix = 'window'
 
     def process(self, data_batch, data_samples):
-        for ds in data_samples:
+        for ds in data_samples:  # labels and scores may be on the GPU (the data preprocessor moved them)
             if 'pred_second_scores' in ds:  # a test half: its seconds against the reference labels
-                self.results.append((np.asarray(ds['gt_second_labels']), np.asarray(ds['pred_second_scores'])))
+                self.results.append((to_numpy(ds['gt_second_labels']), to_numpy(ds['pred_second_scores'])))
             else:
-                self.results.append((np.asarray(ds['gt_multilabel'])[None], np.asarray(ds['pred_multilabel'])[None]))
+                self.results.append((to_numpy(ds['gt_multilabel'])[None], to_numpy(ds['pred_multilabel'])[None]))
 
     def compute_metrics(self, results):
         from sklearn.metrics import average_precision_score
