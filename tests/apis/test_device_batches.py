@@ -73,7 +73,7 @@ def test_make_highlights_runs_each_rank_on_its_gpu(media_dir, tmp_path, gpus, mo
     def init_model(config, checkpoint=None, device='cpu', **kwargs):
         seen.append(device)
         raise _Stop('stop here')
-    monkeypatch.setattr('highlight_plugin.apis.init_model', init_model)
+    monkeypatch.setattr('highlight_plugin.apis.predictor.init_model', init_model)
     with pytest.raises(_Stop):
         _tool('make_highlights').main([str(media_dir / 'good.mp4'), str(FILM), 'none', '--out-dir', str(tmp_path),
                                        '--features', str(tmp_path), '--launcher', launcher])
@@ -87,7 +87,7 @@ def test_without_a_gpu_the_tools_stay_on_the_cpu(media_dir, tmp_path, gpus, monk
     def init_model(config, checkpoint=None, device='cpu', **kwargs):
         seen.append(device)
         raise _Stop('stop here')
-    monkeypatch.setattr('highlight_plugin.apis.init_model', init_model)
+    monkeypatch.setattr('highlight_plugin.apis.predictor.init_model', init_model)
     with pytest.raises(_Stop):
         _tool('make_highlights').main([str(media_dir / 'good.mp4'), str(FILM), 'none', '--out-dir', str(tmp_path),
                                        '--features', str(tmp_path)])
