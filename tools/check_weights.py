@@ -29,7 +29,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from highlight_plugin.weights.check import check_entry, expand_names
+    from highlight_plugin.apis.check_weights import check_entry, expand_names
     from highlight_plugin.weights.zoo import load_zoo
     if args.list:
         zoo = load_zoo()

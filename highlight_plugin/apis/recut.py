@@ -7,7 +7,7 @@
     result = recut_reel('reel/', edits='mine.json', render=dict(vertical='blur'))
 
 The saved result (``result.npz``) holds everything a cut needs: the model's segments, the score curve, each file's
-timing, shot changes, pauses and 9:16 follow profile. The edit list (:mod:`highlight_plugin.review.edits`) is applied
+timing, shot changes, pauses and 9:16 follow profile. The edit list (:mod:`highlight_plugin.apis.edits.edit_list`) is applied
 to the machine's cut; only the clips whose file, span, shape or loudness changed are encoded again (the others are
 linked, by key: :func:`~highlight_plugin.render.reel.reusable_cuts`); the reel, JSON, editor exports, report page and
 result are rewritten through the same staging as the first run, so a failed or killed re-cut leaves the previous
@@ -46,8 +46,8 @@ def recut_reel(out_dir: str, edits: Union[str, dict, None] = None, render: Optio
     """
     from ..render import write_highlights
     from ..render.reel import reusable_cuts
-    from ..review.edits import check_state, edited_result
-    from ..review.store import EditStore
+    from .edits.edit_list import check_state, edited_result
+    from .edits.store import EditStore
     out_dir = osp.abspath(out_dir)
     with _locked(out_dir):
         store = EditStore(out_dir)
@@ -89,7 +89,7 @@ def reel_options(result, state: dict, render: Optional[dict] = None):
 
 def _given_state(edits, fingerprint: str) -> dict:
     """The state of an edit list given to :func:`recut_reel` (a path or a dict), for the cut ``fingerprint``."""
-    from ..review.edits import FORMAT, read_edits
+    from .edits.edit_list import FORMAT, read_edits
     if isinstance(edits, dict):
         doc = edits if 'state' in edits and 'format' in edits else dict(format=FORMAT, state=edits)
         where = 'edits'

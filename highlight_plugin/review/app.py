@@ -140,7 +140,7 @@ class _Api:
         return self._document(reel, told=dict(done=reel.store.redo()))
 
     async def snap(self, request: Request):
-        from .snap import dragged_edge
+        from ..apis.edits.snap import dragged_edge
         reel = self._reel(request)
         body = await self._body(request)
         store = reel.store

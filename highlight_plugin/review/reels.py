@@ -35,7 +35,7 @@ class Reel:
         other processes wrote."""
         with self._lock:
             if self._store is None:
-                from .store import EditStore
+                from ..apis.edits.store import EditStore
                 self._store = EditStore(self.folder)
             else:
                 self._store.refresh()

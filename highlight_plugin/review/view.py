@@ -7,8 +7,8 @@ from typing import Optional
 from urllib.parse import quote
 
 from ..render.report import web_playable
-from .edits import MIN_LENGTH, display_order
-from .snap import snap_tolerance
+from ..apis.edits.edit_list import MIN_LENGTH, display_order
+from ..apis.edits.snap import snap_tolerance
 
 
 def _version(path: Optional[str]) -> Optional[str]:
@@ -45,7 +45,7 @@ def reel_view(reel, render_status: dict, status: dict) -> dict:
     """The page's document for ``reel`` (a :class:`~.reels.Reel`); its files are numbered (the URLs name them by
     number, never by path)."""
     from ..apis.recut import reel_options
-    from .edits import check_state, state_hash
+    from ..apis.edits.edit_list import check_state, state_hash
     store = reel.store
     result, cut, state = store.result, store.cut, store.state
     files = list(cut.limits)

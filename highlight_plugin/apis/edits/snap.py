@@ -2,7 +2,7 @@
 changes first, else a pause, never a flash of another shot), for an editor dragging in and out points."""
 from typing import Optional, Tuple
 
-from ..analysis.snapping import EdgeSnapper
+from ...analysis.snapping import EdgeSnapper
 
 DEFAULT_TOLERANCE = 2.0  # seconds, the tool's --snap default (used when the reel was made with snapping off)
 
@@ -33,7 +33,7 @@ def snap_edge(result, source: str, edge: str, t: float, other: float, limit: flo
 def dragged_edge(result, cut, clip: dict, edge: str, t) -> Tuple[float, Optional[str]]:
     """Where ``clip``'s ``edge`` snaps when dragged to ``t`` (clamped to its file): the page's preview while an
     editor drags; the change itself is snapped again when let go (:mod:`~.changes`)."""
-    from .edits import MIN_LENGTH, _seconds
+    from .edit_list import MIN_LENGTH, _seconds
     source = cut.source_of(clip)
     limit = cut.limits[source]
     t = min(max(_seconds(t, 'snap: t'), 0.0), limit)

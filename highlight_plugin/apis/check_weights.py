@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from highlight_plugin.engine.errors import CheckpointError, HighlightError
-from .hub import cached_record, converted
-from .zoo import WeightEntry, close_names, get_weight, load_zoo, resolve_config
+from ..weights.hub import cached_record, converted
+from ..weights.zoo import WeightEntry, close_names, get_weight, load_zoo, resolve_config
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def expand_names(names: Iterable[str]) -> List[str]:
     out = []
     for name in names:
         if name in zoo.models:
-            from .zoo import get_model
+            from ..weights.zoo import get_model
             model = get_model(name)
             out += [model.checkpoint] + list(model.weights.values())
         else:
@@ -109,7 +109,7 @@ def _umt_inputs(model, clips: int = 8) -> dict:
 
 def _check_checkpoint(entry: WeightEntry, path: str, device: str) -> str:
     from highlight_plugin.engine.checkpoint import check_state_dict, read_checkpoint
-    from .umt import build_target_model
+    from ..weights.umt import build_target_model
     config = _checkpoint_config(entry)
     model = build_target_model(config).eval()
     state = read_checkpoint(path).get('state_dict')

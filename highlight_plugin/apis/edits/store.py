@@ -8,10 +8,10 @@ import threading
 import time
 from typing import Optional
 
-from ..engine.errors import DataError
-from ..engine.fileio import atomic_write
+from ...engine.errors import DataError
+from ...engine.fileio import atomic_write
 from .changes import apply_change
-from .edits import FORMAT, VERSION, Cut, check_state, read_edits, state_hash
+from .edit_list import FORMAT, VERSION, Cut, check_state, read_edits, state_hash
 
 EDITS_FILE = 'edits.json'
 RESULT_FILE = 'result.npz'
@@ -34,7 +34,7 @@ class EditStore:
     """
 
     def __init__(self, out_dir: str, result=None):
-        from ..apis.result import HighlightResult
+        from ..result import HighlightResult
         self.out_dir = osp.abspath(out_dir)
         self.path = osp.join(self.out_dir, EDITS_FILE)
         self.lock = threading.RLock()
@@ -47,7 +47,7 @@ class EditStore:
     def refresh(self) -> None:
         """Read again what another process changed since (a re-cut or a new run of the tool, an edit list given to
         ``--recut``): the result, then the cut and the edits."""
-        from ..apis.result import HighlightResult
+        from ..result import HighlightResult
         with self.lock:
             result, edits = _mtime(osp.join(self.out_dir, RESULT_FILE)), _mtime(self.path)
             if result != self._seen[0]:

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ..engine.errors import DataError
+from ...engine.errors import DataError
 
 FORMAT = 'highlight_plugin.edits'
 VERSION = 1

@@ -15,8 +15,8 @@ A change is a JSON object ``{"op": ..., ...}`` (docs/review.md §2):
 import copy
 from typing import Tuple
 
-from ..engine.errors import DataError
-from .edits import MIN_LENGTH, Cut, _object, _seconds, check_state, display_order, story_order
+from ...engine.errors import DataError
+from .edit_list import MIN_LENGTH, Cut, _object, _seconds, check_state, display_order, story_order
 from .snap import snap_edge
 
 OPS = dict(drop=('id',), restore=('id',), trim=('id', 'start', 'end', 'snap'), move=('id', 'to'),
