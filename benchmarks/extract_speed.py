@@ -105,8 +105,9 @@ def layout_speed(name, video, batch_size, device='cpu', options=None):
     info = probe(video)
     duration = info.duration
     torch.manual_seed(0)
-    exs = build_extractors(get_layout(name), random_init=True, batch_size=batch_size, device=device,
-                           options=LAYOUT_OPTIONS.get(name) if options is None else options)
+    options = dict(LAYOUT_OPTIONS.get(name) or {}) if options is None else dict(options)
+    exs = build_extractors(get_layout(name), random_init=True, device=device,
+                           options={**options, '*': dict(batch_size=batch_size)})
     if 'slowfast' in exs:
         exs['slowfast'].batch_size = 2
     drop = [n for n, ex in exs.items() if ex.drop_partial]

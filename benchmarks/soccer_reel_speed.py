@@ -108,8 +108,8 @@ def resnet_alone(pca, threads, images=64, batch=32):
 
     from highlight_plugin.features import build_extractors, get_layout
     torch.set_num_threads(threads)
-    ex = build_extractors(get_layout('soccernet'), ['resnet'], random_init=True, batch_size=batch,
-                          options=dict(resnet=dict(pca=pca)))['resnet']
+    ex = build_extractors(get_layout('soccernet'), ['resnet'], random_init=True,
+                          options={'*': dict(batch_size=batch), 'resnet': dict(pca=pca)})['resnet']
     rows = np.random.default_rng(0).integers(0, 255, (batch, 1, 224, 224, 3), dtype=np.uint8)
     ex.forward_rows(rows)  # warm-up
     start = time.perf_counter()

@@ -97,18 +97,19 @@ def main(argv=None):
         videos = collect_videos(args.inputs)
         if args.fit_pca:
             from highlight_plugin.apis.extract_catalogue import fit_pca_on_videos
-            fit_pca_on_videos([v for v, _ in videos], args.pca, device=device,
-                              checkpoint=checkpoints.get('resnet'), random_init=args.random_init,
-                              batch_size=args.batch_size, backend=args.reader,
-                              fix_channel_order=args.fix_channel_order)
+            from highlight_plugin.features.keras_resnet import raw_soccernet_extractor
+            resnet = raw_soccernet_extractor(checkpoints.get('resnet'), args.random_init, device, args.batch_size,
+                                             args.fix_channel_order)
+            fit_pca_on_videos([v for v, _ in videos], args.pca, resnet, backend=args.reader)
             print(f'PCA saved to {args.pca}')
             return 0
-        extractors = build_extractors(layout, features, args.clip_len, device, args.batch_size,
-                                      checkpoints, args.random_init, options, recipe=recipe)
+        options['*'] = dict(batch_size=args.batch_size)
+        extractors = build_extractors(layout, features, args.clip_len, device, checkpoints, args.random_init,
+                                      options, recipe=recipe)
         langs = cli.audio_languages(args) or None
-        counts = run_extraction(videos, args.out_dir, layout, extractors, args.overwrite, langs,
-                                args.workers, rank, world, progress=not args.no_progress,
-                                backend=args.reader)
+        counts = run_extraction(videos, args.out_dir, layout, extractors, overwrite=args.overwrite,
+                                audio_languages=langs, decode_threads=args.workers, rank=rank, world_size=world,
+                                progress=not args.no_progress, backend=args.reader)
         print(f'[rank {rank}/{world}] videos: {counts["done"]} done, {counts["skipped"]} skipped, '
               f'{counts["failed"]} failed' + (f' (see {args.out_dir}/failures.jsonl)' if counts['failed'] else ''))
         if args.queries:

@@ -24,7 +24,7 @@ class Domain(NamedTuple):
 class ScoreRequest:
     """One video (or match) to score: the options of the call (:class:`~.predictor.PredictOptions`), the progress
     bar (stages 'extract' and 'score'), the analysis fed by the extraction (:class:`~highlight_plugin.analysis.
-    ReelAnalysis`), a decode started ahead (:func:`~.extract.read_ahead`) and the segment decoder to use."""
+    ReelAnalysis`), a decode started ahead (:func:`~.predictor.read_ahead`) and the segment decoder to use."""
     video: str
     options: object
     progress: object

@@ -13,8 +13,8 @@ analyzer the chunks an extractor reads. A video without an audio stream can be r
 """
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Callable, Dict, Mapping, Optional, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -90,89 +90,86 @@ def expected_rows(duration: Optional[float], clip_len: float) -> int:
     return 0 if not duration else max(0, int(np.ceil(duration / clip_len - 0.5)))
 
 
-def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages: Sequence[str] = (),
-            drop_partial: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0,
-            on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None,
-            backend: str = 'ffmpeg', analyzers: Optional[Mapping[str, object]] = None,
-            silent_audio: bool = False, ahead: Optional['DecodeAhead'] = None) -> VideoFeatures:
-    """Features of one video.
+@dataclass
+class ExtractOptions:
+    """How :func:`extract` reads a video.
 
-    Args:
-        video: path of a video (or audio-only file when only audio extractors are asked).
-        extractors: output name -> extractor (networks already built; reused across calls).
-        audio_languages: preferred audio languages (e.g. ``('en', 'eng', 'hin', 'hi')``);
-            the first matching stream is used, else the default stream.
+    Attributes:
+        audio_languages: preferred audio languages (e.g. ``('en', 'eng', 'hin', 'hi')``); the first matching stream
+            is used, else the default stream.
         drop_partial: names of the extractors whose trailing partial row is dropped.
-        chunk_seconds: media seconds decoded per chunk (bounds memory: e.g. 512 frames of
-            224x224 for SlowFast's 16 fps, 16 frames for CLIP at one frame per 2 s; shorter when
-            a branch holds full-size frames).
-        decode_threads: ffmpeg decoder threads (0: ffmpeg's choice).
-        on_rows: progress callback, called with the number of rows just computed.
-        info: the result of :func:`probe` when the caller has it already.
-        backend: video decoder, 'ffmpeg' (one sequential pass, the faster) or 'decord'
-            (see :func:`~highlight_plugin.media.frames.read_frames_decord`).
-        analyzers: name -> :class:`~.analyzer.BaseAnalyzer`, fed from the same pass (audio analyzers are left
-            out when the video has no audio stream); their results are in ``analysis``.
+        chunk_seconds: media seconds decoded per chunk (bounds memory: e.g. 512 frames of 224x224 for SlowFast's
+            16 fps, 16 frames for CLIP at one frame per 2 s; shorter when a branch holds full-size frames).
+        decode_threads: ffmpeg threads (0: ffmpeg's choice).
+        backend: what reads the frames, 'ffmpeg' (one sequential pass, the faster) or 'decord'
+            (:func:`~highlight_plugin.media.frames.read_frames_decord`).
         silent_audio: a video without an audio stream gives audio features of silence (else a DataError).
-        ahead: a :class:`DecodeAhead` of this video, used when it opened exactly the streams asked for (then
-            closed in any case).
-
-    Returns:
-        VideoFeatures with ``features[name]`` of shape ``(T_name, dim)`` float32.
-
-    Raises:
-        DataError: unreadable file, no video/audio stream where one is needed, or a
-            video too short to give one row.
-        ConfigError: unknown ``backend``.
     """
-    info = info or probe(video)
+    audio_languages: Sequence[str] = ()
+    drop_partial: Sequence[str] = ()
+    chunk_seconds: float = 32.0
+    decode_threads: int = 0
+    backend: str = 'ffmpeg'
+    silent_audio: bool = False
+
+
+@dataclass
+class _Plan:
+    """What one extraction reads: the extractors by stream, the analyzers tapping each stream, the audio stream, and
+    whether the audio is the silence of a video without one."""
+    groups: Dict[object, List[str]]
+    taps: Dict[object, List[str]]
+    stream: Optional[AudioStream]
+    silent: bool = False
+
+    @property
+    def specs(self):
+        return list(dict.fromkeys([*self.groups, *self.taps]))
+
+
+def _plan(video, extractors, analyzers, info, options: ExtractOptions) -> _Plan:
+    """Group the extractors and analyzers by the stream they read; check the streams exist."""
     for ex in extractors.values():
         ex.prepare(info)
     groups = defaultdict(list)
     for name, ex in extractors.items():
         groups[ex.spec].append(name)
-    stream = select_audio_stream(info, audio_languages)
-    taps = defaultdict(list)  # spec -> analyzers
+    plan = _Plan(groups, defaultdict(list), select_audio_stream(info, options.audio_languages))
     for name, analyzer in (analyzers or {}).items():
         analyzer.prepare(info, list(groups))
-        if isinstance(analyzer.spec, AudioSpec) and stream is None:
+        if isinstance(analyzer.spec, AudioSpec) and plan.stream is None:
             continue  # nothing to analyse
         if isinstance(analyzer.spec, FrameSpec) and not info.has_video:
             raise DataError(f'{video}: no video stream (needed by the {name} analysis)')
-        taps[analyzer.spec].append(name)
-    silent = False
+        plan.taps[analyzer.spec].append(name)
     for spec, names in groups.items():
         if isinstance(spec, FrameSpec) and not info.has_video:
             raise DataError(f'{video}: no video stream (needed by {", ".join(names)})')
-        if isinstance(spec, AudioSpec) and stream is None:
-            if not silent_audio:
+        if isinstance(spec, AudioSpec) and plan.stream is None:
+            if not options.silent_audio:
                 raise DataError(f'{video}: no audio stream (needed by {", ".join(names)})')
             if not info.duration:
                 raise DataError(f'{video}: no audio stream, and ffmpeg cannot tell the length of the silence')
-            silent = True
-    specs = list(dict.fromkeys([*groups, *taps]))
-    batchers = {n: _RowBatcher(ex, n in drop_partial, on_rows) for n, ex in extractors.items()}
-    sources = {}
-    try:
-        opened = ahead.adopt(video, specs, stream) if ahead is not None else None
-        sources = opened if opened is not None else open_streams(video, specs, info, stream, chunk_seconds,
-                                                                 decode_threads, backend)
-        while sources:
-            for spec in list(sources):
-                units = next(sources[spec], None)
-                if units is None:
-                    del sources[spec]
-                    continue
-                for n in groups.get(spec, ()):
-                    batchers[n].push(units)
-                for n in taps.get(spec, ()):
-                    analyzers[n].push(units)
-    except DataError as e:
-        raise DataError(str(e) if str(e).startswith(f'{video}:') else f'{video}: {e}') from e
-    finally:
-        if ahead is not None:
-            ahead.close()
-        close_streams(sources)
+            plan.silent = True
+    return plan
+
+
+def _pump(video, plan: _Plan, sources, batchers, analyzers):
+    """Feed every stream's chunks, in turn, to the extractors and analyzers reading it."""
+    while sources:
+        for spec in list(sources):
+            units = next(sources[spec], None)
+            if units is None:
+                del sources[spec]
+                continue
+            for n in plan.groups.get(spec, ()):
+                batchers[n].push(units)
+            for n in plan.taps.get(spec, ()):
+                analyzers[n].push(units)
+
+
+def _features(video, extractors, batchers, info):
+    """Each extractor's rows, checked and post-processed (its recipe's ``finish_rows``)."""
     features = {}
     for n, b in batchers.items():
         features[n] = b.finish()
@@ -188,9 +185,53 @@ def extract(video: str, extractors: Mapping[str, BaseExtractor], audio_languages
             features[n] = ex.finish_rows(features[n], min(video_rows) if video_rows else None)
         except DataError as e:
             raise DataError(f'{video}: {n}: {e}') from e
-    analysis = {n: analyzers[n].finish() for names in taps.values() for n in names}
-    return VideoFeatures(features, info, stream if any(isinstance(s, AudioSpec) for s in groups) else None,
-                         {n: len(f) for n, f in features.items()}, analysis, silent)
+    return features
+
+
+def extract(video: str, extractors: Mapping[str, BaseExtractor], options: Optional[ExtractOptions] = None,
+            on_rows: Callable[[int], None] = lambda n: None, info: Optional[MediaInfo] = None,
+            analyzers: Optional[Mapping[str, object]] = None, ahead: Optional['ReadAhead'] = None,
+            **fields) -> VideoFeatures:
+    """Features of one video.
+
+    Args:
+        video: path of a video (or audio-only file when only audio extractors are asked).
+        extractors: output name -> extractor (networks already built; reused across calls).
+        options: how the video is read (:class:`ExtractOptions`; or its ``fields`` given by name).
+        on_rows: progress callback, called with the number of rows just computed.
+        info: the result of :func:`probe` when the caller has it already.
+        analyzers: name -> :class:`~highlight_plugin.analysis.BaseAnalyzer`, fed from the same pass (audio analyzers
+            are left out when the video has no audio stream); their results are in ``analysis``.
+        ahead: a :class:`ReadAhead` of this video, used when it opened exactly the streams asked for (then
+            closed in any case).
+
+    Returns:
+        VideoFeatures with ``features[name]`` of shape ``(T_name, dim)`` float32.
+
+    Raises:
+        DataError: unreadable file, no video/audio stream where one is needed, or a video too short to give one
+            row.
+        ConfigError: unknown ``backend``.
+    """
+    options = replace(options or ExtractOptions(), **fields)
+    info = info or probe(video)
+    plan = _plan(video, extractors, analyzers, info, options)
+    batchers = {n: _RowBatcher(ex, n in options.drop_partial, on_rows) for n, ex in extractors.items()}
+    sources = {}
+    try:
+        opened = ahead.adopt(video, plan.specs, plan.stream) if ahead is not None else None
+        sources = opened if opened is not None else open_streams(video, plan.specs, info, plan.stream, options)
+        _pump(video, plan, sources, batchers, analyzers)
+    except DataError as e:
+        raise DataError(str(e) if str(e).startswith(f'{video}:') else f'{video}: {e}') from e
+    finally:
+        if ahead is not None:
+            ahead.close()
+        close_streams(sources)
+    features = _features(video, extractors, batchers, info)
+    analysis = {n: analyzers[n].finish() for names in plan.taps.values() for n in names}
+    audio = plan.stream if any(isinstance(s, AudioSpec) for s in plan.groups) else None
+    return VideoFeatures(features, info, audio, {n: len(f) for n, f in features.items()}, analysis, plan.silent)
 
 
 def analyse_alone(video: str, analysis, info: Optional[MediaInfo] = None,
@@ -205,11 +246,14 @@ def analyse_alone(video: str, analysis, info: Optional[MediaInfo] = None,
 
 
 def open_streams(video: str, specs: Sequence, info: MediaInfo, stream: Optional[AudioStream],
-                 chunk_seconds: float = 32.0, decode_threads: int = 0, backend: str = 'ffmpeg') -> dict:
+                 options: Optional[ExtractOptions] = None) -> dict:
     """spec -> iterator of chunks, one per stream of ``specs``, all started: one decoder per distinct stream, the
     frame samplings written as ffmpeg filter chains sharing one decode (``media/branches.py``), audio from ``stream``
     (silence of the video's length when None). Chunks hold the same media duration in every stream (shorter when
-    a branch holds full-size frames), so that a consumer taking them in turn never starves a decoder."""
+    a branch holds full-size frames), so that a consumer taking them in turn never starves a decoder. ``options``:
+    the chunk length, threads and frame backend of :class:`ExtractOptions`."""
+    options = options or ExtractOptions()
+    chunk_seconds, decode_threads, backend = options.chunk_seconds, options.decode_threads, options.backend
     frame_specs = [s for s in specs if isinstance(s, FrameSpec)]
     shared = [s for s in frame_specs if backend == 'ffmpeg' and s.sampling in FRAME_FILTERS] if info.has_video else []
     for s in shared:  # a branch of full-size frames: shorter chunks, for every stream alike
@@ -241,7 +285,7 @@ def close_streams(sources: Mapping) -> None:
         getattr(source, 'close', lambda: None)()
 
 
-class DecodeAhead:
+class ReadAhead:
     """A video's streams opened before its extractors exist: the decode runs (a few chunks ahead, in ffmpeg's own
     processes) while the networks are being built, seconds of start-up otherwise spent on one core.
 
@@ -252,21 +296,20 @@ class DecodeAhead:
     """
 
     def __init__(self, video: str, specs: Sequence, info: Optional[MediaInfo] = None,
-                 audio_languages: Sequence[str] = (), chunk_seconds: float = 32.0, decode_threads: int = 0):
+                 audio_languages: Sequence[str] = (), options: Optional[ExtractOptions] = None):
         self.video, self.specs, self.sources = str(video), list(dict.fromkeys(specs)), None
         try:
             self.info = info or probe(self.video)
             self.stream = select_audio_stream(self.info, audio_languages)
             if all(not isinstance(s, FrameSpec) or self.info.has_video for s in self.specs):
-                self.sources = open_streams(self.video, self.specs, self.info, self.stream, chunk_seconds,
-                                            decode_threads)
+                self.sources = open_streams(self.video, self.specs, self.info, self.stream, options)
         except Exception:  # noqa: BLE001 - extract() opens it again and says what is wrong
             self.sources = None
 
     def adopt(self, video: str, specs: Sequence, stream: Optional[AudioStream]):
         """The open streams when they are exactly those of ``video``, ``specs`` and audio ``stream``, else None."""
-        same_stream = (stream is None) == (self.stream is None) and (stream is None
-                                                                       or stream.index == self.stream.index)
+        same_stream = (stream is None and self.stream is None) or (
+            stream is not None and self.stream is not None and stream.index == self.stream.index)
         if (self.sources is None or os.path.abspath(str(video)) != os.path.abspath(self.video)
                 or set(specs) != set(self.specs) or not same_stream):
             return None

@@ -10,42 +10,59 @@ of the sorted list, so no video is done twice.
 """
 import time
 import traceback
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from highlight_plugin.engine.device import device_error
-from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError, HighlightError
-from highlight_plugin.engine.fileio import append_jsonl, read_jsonl
-from highlight_plugin.features.base import BaseExtractor
-from highlight_plugin.features.layouts import Layout, save_array
-from highlight_plugin.media.probe import probe
-from highlight_plugin.apis.extract import expected_rows, extract
-from highlight_plugin.features.provenance import check_same, write_provenance
-from highlight_plugin.features.pca import PCA, MomentAccumulator
-from highlight_plugin.media.files import collect_videos  # noqa: F401  (re-exported)
+from ..engine.device import device_error
+from ..engine.errors import ConfigError, DataError, HighlightError
+from ..engine.fileio import append_jsonl, read_jsonl
+from ..features.base import BaseExtractor
+from ..features.layouts import Layout, save_array
+from ..features.pca import PCA, MomentAccumulator
+from ..features.provenance import check_same, write_provenance
+from ..media.files import collect_videos  # noqa: F401  (re-exported)
+from ..media.probe import probe
+from .extract import ExtractOptions, expected_rows, extract
+
+
+@dataclass
+class ExtractionRun:
+    """How :func:`run_extraction` goes over its videos: ``overwrite`` finished ones, the audio tracks preferred
+    (default: the layout's), ffmpeg threads, this process's share (``rank`` of ``world_size``), progress bars, and
+    the frame backend (:class:`~.extract.ExtractOptions`)."""
+    overwrite: bool = False
+    audio_languages: Optional[Sequence[str]] = None
+    decode_threads: int = 0
+    rank: int = 0
+    world_size: int = 1
+    progress: bool = True
+    backend: str = 'ffmpeg'
+
 
 def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: Layout,
-                   extractors: Mapping[str, BaseExtractor], overwrite: bool = False,
-                   audio_languages: Optional[Sequence[str]] = None, decode_threads: int = 0,
-                   rank: int = 0, world_size: int = 1, progress: bool = True,
-                   backend: str = 'ffmpeg') -> Dict[str, int]:
-    """Extract and write the features of ``videos`` (see module doc); ``backend`` is the
-    video decoder of :func:`extract` ('ffmpeg' or 'decord').
+                   extractors: Mapping[str, BaseExtractor], run: Optional[ExtractionRun] = None,
+                   **fields) -> Dict[str, int]:
+    """Extract and write the features of ``videos`` (see module doc); ``run``: an :class:`ExtractionRun` (or its
+    fields by name).
 
     Returns:
         counts ``dict(done=, skipped=, failed=)`` for this process.
     """
+    run = replace(run or ExtractionRun(), **fields)
     out_dir = Path(out_dir)
-    langs = layout.audio_languages if audio_languages is None else tuple(audio_languages)
     # the recipe's tail rule when the extractors were built for one (builder.build_extractors), else the layout's
-    drop_partial = [n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in layout.drop_partial)]
-    videos = sorted(videos, key=lambda vr: str(vr[0]))[rank::world_size]
+    options = ExtractOptions(
+        audio_languages=layout.audio_languages if run.audio_languages is None else tuple(run.audio_languages),
+        drop_partial=[n for n, ex in extractors.items() if getattr(ex, 'drop_partial', n in layout.drop_partial)],
+        decode_threads=run.decode_threads, backend=run.backend)
+    videos = sorted(videos, key=lambda vr: str(vr[0]))[run.rank::run.world_size]
     counts = dict(done=0, skipped=0, failed=0)
     owners = {}  # output path -> video, to catch two inputs writing the same file
-    bar = tqdm(videos, desc=f'videos[{rank}]' if world_size > 1 else 'videos', unit='video',
-               disable=not progress, position=0)
+    bar = tqdm(videos, desc=f'videos[{run.rank}]' if run.world_size > 1 else 'videos', unit='video',
+               disable=not run.progress, position=0)
     for video, root in bar:
         fields = layout.fields(video, root)
         paths = {n: layout.path(out_dir, n, fields) for n in extractors}
@@ -55,45 +72,50 @@ def run_extraction(videos: Sequence[Tuple[Path, Path]], out_dir: str, layout: La
                                             f'(video ids must be unique)'), counts)
             continue
         owners.update({p: video for p in paths.values()})
-        if not overwrite and all(p.exists() for p in paths.values()):
+        if not run.overwrite and all(p.exists() for p in paths.values()):
             for n, p in paths.items():  # never let a rerun with other settings pass over them silently
                 if hasattr(extractors[n], 'provenance'):
                     check_same(p, n, extractors[n].provenance)
             counts['skipped'] += 1
-            continue
-        try:
-            info = probe(video)
-            total = sum(expected_rows(info.duration, ex.clip_len) for ex in extractors.values())
-            with tqdm(total=total or None, desc=fields['vid'][:30], unit='clip', leave=False,
-                      disable=not progress, position=1) as clips:
-                result = extract(str(video), extractors, langs, drop_partial,
-                                 decode_threads=decode_threads, on_rows=clips.update, info=info,
-                                 backend=backend)
-            n = min(len(f) for f in result.features.values())
-            for name, feats in result.features.items():
-                if hasattr(extractors[name], 'provenance'):
-                    write_provenance(paths[name], name, extractors[name].provenance, overwrite)
-                layout.write(out_dir, name, fields, feats[:n] if layout.same_length else feats,
-                             dtype=getattr(extractors[name], 'dtype', None))
-        except ConfigError:
-            raise  # features of another recipe in the output directory: the whole run is wrong
-        except HighlightError as e:
-            _fail(out_dir, video, e, counts)
-            continue
-        except Exception as e:  # noqa: BLE001 - one bad video must not stop the run (a broken GPU does)
-            stop = device_error(e, str(video))
-            _fail(out_dir, video, stop or e, counts, tb=traceback.format_exc(limit=3))
-            if stop is not None:
-                raise stop from e
-            continue
-        counts['done'] += 1
-        stream = result.audio_stream
-        append_jsonl(str(out_dir / 'extracted.jsonl'), dict(
-            video=str(video), **fields, duration=result.info.duration, rows=result.rows,
-            audio_stream=None if stream is None else dict(index=stream.index, language=stream.language),
-            time=time.strftime('%Y-%m-%dT%H:%M:%S')))
+        elif _extract_one(video, fields, paths, (out_dir, layout, extractors), options, run, counts):
+            counts['done'] += 1
         bar.set_postfix(counts)
     return counts
+
+
+def _extract_one(video, fields, paths, where, options: ExtractOptions, run: ExtractionRun, counts) -> bool:
+    """Extract one video and write its features (``where``: the output folder, layout and extractors); a failure
+    is recorded and False returned, except a broken GPU or another recipe's features, which stop the run."""
+    out_dir, layout, extractors = where
+    try:
+        info = probe(video)
+        total = sum(expected_rows(info.duration, ex.clip_len) for ex in extractors.values())
+        with tqdm(total=total or None, desc=fields['vid'][:30], unit='clip', leave=False,
+                  disable=not run.progress, position=1) as clips:
+            result = extract(str(video), extractors, options, on_rows=clips.update, info=info)
+        n = min(len(f) for f in result.features.values())
+        for name, feats in result.features.items():
+            if hasattr(extractors[name], 'provenance'):
+                write_provenance(paths[name], name, extractors[name].provenance, run.overwrite)
+            layout.write(out_dir, name, fields, feats[:n] if layout.same_length else feats,
+                         dtype=getattr(extractors[name], 'dtype', None))
+    except ConfigError:
+        raise  # features of another recipe in the output directory: the whole run is wrong
+    except HighlightError as e:
+        _fail(out_dir, video, e, counts)
+        return False
+    except Exception as e:  # noqa: BLE001 - one bad video must not stop the run (a broken GPU does)
+        stop = device_error(e, str(video))
+        _fail(out_dir, video, stop or e, counts, tb=traceback.format_exc(limit=3))
+        if stop is not None:
+            raise stop from e
+        return False
+    stream = result.audio_stream
+    append_jsonl(str(out_dir / 'extracted.jsonl'), dict(
+        video=str(video), **fields, duration=result.info.duration, rows=result.rows,
+        audio_stream=None if stream is None else dict(index=stream.index, language=stream.language),
+        time=time.strftime('%Y-%m-%dT%H:%M:%S')))
+    return True
 
 
 def _fail(out_dir: Path, video: Path, error: Exception, counts: dict, tb: Optional[str] = None):
@@ -140,23 +162,14 @@ def run_text_extraction(queries: Sequence[Tuple[int, str]], out_dir: str, layout
     return dict(done=len(todo), skipped=len(shard) - len(todo))
 
 
-def fit_pca_on_videos(videos: Sequence[str], out_path: str, n_components: int = 512,
-                      device: str = 'cpu', checkpoint: Optional[str] = None, random_init: bool = False,
-                      batch_size: int = 32, clip_len: float = 0.5, extractor=None,
-                      backend: str = 'ffmpeg', fix_channel_order: bool = False) -> PCA:
-    """Extract raw ResNet-152 features of ``videos`` (training videos), fit the PCA on all
-    their rows (streaming moments) and save it to ``out_path``, recording which features it was fitted on.
-    ``extractor``: an already built ResNet extractor without PCA (default: the soccernet layout's,
-    :class:`~highlight_plugin.features.keras_resnet.SoccerNetResNetExtractor`, with ``fix_channel_order``);
-    ``backend``: the frame decoder."""
+def fit_pca_on_videos(videos: Sequence[str], out_path: str, extractor, n_components: int = 512,
+                      backend: str = 'ffmpeg') -> PCA:
+    """Extract the raw ResNet features of ``videos`` (training videos) with ``extractor`` (one without a PCA, e.g.
+    :func:`~highlight_plugin.features.keras_resnet.raw_soccernet_extractor`), fit the PCA on all their rows
+    (streaming moments) and save it to ``out_path``, recording which features it was fitted on. ``backend``: what
+    reads the frames."""
     if not out_path:
         raise ConfigError('--fit-pca needs --pca PATH to save the fitted PCA')
-    if extractor is None and checkpoint is None and not random_init:
-        raise CheckpointError('--fit-pca needs --resnet-checkpoint (or --random-init)')
-    if extractor is None:
-        from ..features.keras_resnet import SoccerNetResNetExtractor
-        extractor = SoccerNetResNetExtractor(clip_len, device=device, batch_size=batch_size, checkpoint=checkpoint,
-                                             fix_channel_order=fix_channel_order)
     if extractor.pca is not None:
         raise ConfigError('fit the PCA on raw features: the extractor already applies a PCA')
     acc = MomentAccumulator()

@@ -181,7 +181,7 @@ class HighlightPredictor:
         clock, the score curve and the analysis of each source; ``options``: those of :class:`PredictOptions`.
         ``progress``: a :class:`~highlight_plugin.engine.progress.StageProgress` with stages 'extract' and 'score'
         (default: none shown). ``ahead``: the video's decode started before the networks were built
-        (:func:`~.extract.read_ahead`); closed here."""
+        (:func:`~.predictor.read_ahead`); closed here."""
         from ..engine.progress import no_progress
         try:
             opts = self.options(query=query, **options)
@@ -228,7 +228,7 @@ def read_ahead(video: str, config, cfg_options: Optional[dict] = None, **options
     """Start decoding ``video`` before the feature networks are built (they take seconds; the decode meanwhile runs
     a few chunks ahead on the other cores): the streams the model's recipe reads (``inference_cfg.recipe`` of
     ``config``, a path or Config) and those of the analysis ``options`` (of :class:`PredictOptions`) ask for.
-    Returns a :class:`~.extract.DecodeAhead` to pass as ``ahead``, or None when the recipe does not say its streams
+    Returns a :class:`~.extract.ReadAhead` to pass as ``ahead``, or None when the recipe does not say its streams
     or anything fails (the extraction then decodes as usual, and reports any error)."""
     from mmengine.config import Config
 
@@ -236,7 +236,7 @@ def read_ahead(video: str, config, cfg_options: Optional[dict] = None, **options
     from ..features.recipes import RECIPES
     from ..media.probe import probe, select_audio_stream
     from ..media.specs import AudioSpec
-    from .extract import DecodeAhead
+    from .extract import ReadAhead
     try:
         cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
         if cfg_options:
@@ -256,7 +256,7 @@ def read_ahead(video: str, config, cfg_options: Optional[dict] = None, **options
             analyzer.prepare(info, specs[:len(names)])
             if has_audio or not isinstance(analyzer.spec, AudioSpec):
                 specs.append(analyzer.spec)
-        return DecodeAhead(str(video), specs, info, languages)
+        return ReadAhead(str(video), specs, info, languages)
     except Exception:  # noqa: BLE001 - only a head start: the extraction decodes as usual and reports errors
         return None
 

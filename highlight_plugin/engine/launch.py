@@ -7,6 +7,7 @@ config names another ``runner_type``.
 import os
 import os.path as osp
 import time
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import torch
@@ -88,36 +89,51 @@ def build_runner(cfg: Config):
     return runner_cls.from_cfg(cfg)
 
 
-def make_train_config(config: str, work_dir=None, resume=None, amp=False, no_validate=False,
-                 auto_scale_lr=False, seed=None, diff_rank_seed=False, deterministic=False,
-                 cfg_options=None, launcher='none', local_rank=0) -> Config:
-    """The training config after applying ``tools/train.py``'s options."""
-    cfg = load_config(config, cfg_options)
-    if no_validate:
+@dataclass
+class TrainingOptions:
+    """``tools/train.py``'s options (its flags of the same names)."""
+    work_dir: Optional[str] = None
+    resume: Optional[str] = None  # 'auto': the newest complete checkpoint of the work dir
+    amp: object = False  # True or 'fp16' / 'bf16'
+    no_validate: bool = False
+    auto_scale_lr: bool = False
+    seed: Optional[int] = None
+    diff_rank_seed: bool = False
+    deterministic: bool = False
+    cfg_options: Optional[dict] = None
+    launcher: str = 'none'
+    local_rank: int = 0
+
+
+def make_train_config(config: str, options: Optional[TrainingOptions] = None, **fields) -> Config:
+    """The training config after applying ``tools/train.py``'s options (``options``, or its fields)."""
+    o = replace(options or TrainingOptions(), **fields)
+    cfg = load_config(config, o.cfg_options)
+    if o.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    _set_launcher(cfg, launcher, local_rank)
-    _set_work_dir(cfg, config, work_dir)
-    if amp:
-        _set_amp(cfg, amp)
-    if resume is not None:  # 'auto': newest complete checkpoint of work_dir
+    _set_launcher(cfg, o.launcher, o.local_rank)
+    _set_work_dir(cfg, config, o.work_dir)
+    if o.amp:
+        _set_amp(cfg, o.amp)
+    if o.resume is not None:  # 'auto': newest complete checkpoint of work_dir
         cfg.resume = True
-        if resume != 'auto' and '://' not in resume and not osp.isfile(resume):
-            raise CheckpointError(f'checkpoint not found: {resume}')
-        cfg.load_from = None if resume == 'auto' else resume
+        if o.resume != 'auto' and '://' not in o.resume and not osp.isfile(o.resume):
+            raise CheckpointError(f'checkpoint not found: {o.resume}')
+        cfg.load_from = None if o.resume == 'auto' else o.resume
     elif cfg.get('load_from'):  # a file, or a zoo name (fetched once; every rank waits for the one download)
         cfg.load_from = _existing_checkpoint(cfg.load_from)
-    if auto_scale_lr:
+    if o.auto_scale_lr:
         if not isinstance(cfg.get('auto_scale_lr'), dict):
             raise ConfigError('--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
                               'in the config')
         cfg.auto_scale_lr.enable = True
     randomness = dict(cfg.get('randomness') or {})
     randomness.setdefault('seed', None)  # None: mmengine draws one (and logs it), as the original UMT does
-    if seed is not None:
-        randomness['seed'] = seed
-    if diff_rank_seed:
+    if o.seed is not None:
+        randomness['seed'] = o.seed
+    if o.diff_rank_seed:
         randomness['diff_rank_seed'] = True
-    if deterministic:
+    if o.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
@@ -136,26 +152,38 @@ def model_config(config: str, checkpoint: Optional[str] = None):
     return config, checkpoint
 
 
-def make_test_config(config: str, checkpoint: Optional[str] = None, work_dir=None, dump=None, show_dir=None,
-                     show=False, interval=1, wait_time=2.0, cfg_options=None, launcher='none',
-                     local_rank=0) -> Config:
+@dataclass
+class EvaluationOptions:
+    """``tools/test.py``'s options (its flags of the same names)."""
+    work_dir: Optional[str] = None
+    dump: Optional[str] = None
+    show_dir: Optional[str] = None
+    show: bool = False
+    interval: int = 1
+    wait_time: float = 2.0
+    cfg_options: Optional[dict] = None
+    launcher: str = 'none'
+    local_rank: int = 0
+
+
+def make_test_config(config: str, checkpoint: Optional[str] = None, options: Optional[EvaluationOptions] = None,
+                     **fields) -> Config:
     """The test config after applying ``tools/test.py``'s options (``config`` may be a zoo model name)."""
+    o = replace(options or EvaluationOptions(), **fields)
     config, checkpoint = model_config(config, checkpoint)
-    cfg = load_config(config, cfg_options)
-    _set_launcher(cfg, launcher, local_rank)
-    _set_work_dir(cfg, config, work_dir)
-    if show or show_dir is not None:
+    cfg = load_config(config, o.cfg_options)
+    _set_launcher(cfg, o.launcher, o.local_rank)
+    _set_work_dir(cfg, config, o.work_dir)
+    if o.show or o.show_dir is not None:
         vis = cfg.get('default_hooks', {}).get('visualization')
         if vis is None:
             raise ConfigError('--show/--show-dir need default_hooks.visualization '
                               '(a VisualizationHook) in the config')
-        vis.update(enable=True, show=show, out_dir=show_dir, interval=interval,
-                   wait_time=wait_time)
-    if dump is not None:
+        vis.update(enable=True, show=o.show, out_dir=o.show_dir, interval=o.interval, wait_time=o.wait_time)
+    if o.dump is not None:
         evaluators = cfg.test_evaluator
         evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
-        metric = dump_metric(dump, cfg)
-        cfg.test_evaluator = evaluators + [metric]
+        cfg.test_evaluator = evaluators + [dump_metric(o.dump, cfg)]
     cfg.load_from = _existing_checkpoint(checkpoint)
     check_data_roots(cfg, ['test_dataloader'])
     return cfg

@@ -54,11 +54,9 @@ def resolve_checkpoint_option(feature: str, value):
     return resolve_weights(text, role=feature)
 
 
-def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None,
-                     clip_len: Optional[float] = None, device: str = 'cpu', batch_size: int = 32,
-                     checkpoints: Optional[Mapping[str, Optional[str]]] = None,
-                     random_init: bool = False,
-                     options: Optional[Mapping[str, dict]] = None,
+def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None, clip_len: Optional[float] = None,
+                     device: str = 'cpu', checkpoints: Optional[Mapping[str, Optional[str]]] = None,
+                     random_init: bool = False, options: Optional[Mapping[str, dict]] = None,
                      recipe: Optional[str] = None) -> Dict[str, BaseExtractor]:
     """Extractors for ``features`` (default: the recipe's, else the layout's), each built once.
 
@@ -67,8 +65,9 @@ def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None,
         clip_len: overrides the clip length for every feature (the features are then 'custom').
         checkpoints: feature -> weights path, zoo name (fetched once), hub tag, or 'none' for random weights.
         random_init: random weights for every feature without a checkpoint (tests, benchmarks).
-        options: feature -> extra constructor arguments (e.g. ``{'resnet': {'pca': path}}``); one that
-            changes a recipe's setting makes that feature 'custom'.
+        options: feature (``'*'``: every feature) -> extra constructor arguments (e.g. ``{'resnet': {'pca': path}}``,
+            ``{'*': {'batch_size': 64}}``: rows per forward pass, 32 by default); one that changes a recipe's setting
+            makes that feature 'custom'.
         recipe: a name of ``recipes.RECIPES`` (default: ``layout.recipe``), or 'custom' for the layout's
             own settings.
 
@@ -88,19 +87,19 @@ def build_extractors(layout: Layout, features: Optional[Sequence[str]] = None,
     out = {}
     for feat in features:
         fr = rec.features.get(feat) if rec else None
-        extra = {k: v for k, v in options.get(feat, {}).items() if v is not None}
+        extra = {k: v for k, v in {**options.get('*', {}), **options.get(feat, {})}.items() if v is not None}
         if fr is not None and (clip_len not in (None, fr.clip_len)
                                or any(k in fr.options and fr.options[k] != v for k, v in extra.items())):
             fr = None  # the user changed what the recipe fixes
         if fr is not None:
-            ex = build_extractor(fr.extractor, fr.clip_len, device=device, batch_size=batch_size,
-                                 checkpoint=checkpoints.get(feat), **{**fr.options, **extra})
+            ex = build_extractor(fr.extractor, fr.clip_len, device=device, checkpoint=checkpoints.get(feat),
+                                 **{**fr.options, **extra})
             ex.recipe, ex.dtype, ex.drop_partial = rec.name, fr.dtype, fr.drop_partial
         else:
             length = clip_len if clip_len is not None else layout.clip_len.get(feat, 2.0)
             cfg = dict(layout.extractors.get(feat, {}))
-            ex = build_extractor(cfg.pop('type', feat), length, device=device, batch_size=batch_size,
-                                 checkpoint=checkpoints.get(feat), **{**cfg, **extra})
+            ex = build_extractor(cfg.pop('type', feat), length, device=device, checkpoint=checkpoints.get(feat),
+                                 **{**cfg, **extra})
             ex.recipe, ex.drop_partial = CUSTOM, feat in layout.drop_partial
             ex.dtype = layout.outputs[feat].dtype if feat in layout.outputs else 'float32'
         ex.provenance = dict(describe(ex, ex.recipe, ex.dtype), feature=feat)

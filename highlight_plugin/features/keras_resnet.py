@@ -244,3 +244,16 @@ class SoccerNetResNetExtractor(BaseExtractor):
     def forward_rows(self, rows):
         feats = self.raw_features(rows)
         return self.pca(feats).astype(np.float32) if self.pca else feats
+
+
+def raw_soccernet_extractor(checkpoint: Optional[str] = None, random_init: bool = False, device: str = 'cpu',
+                            batch_size: int = 16, fix_channel_order: bool = False) -> SoccerNetResNetExtractor:
+    """The soccernet layout's ResNet without a PCA (``--fit-pca``): weights from ``checkpoint`` (a file or a zoo
+    name), or random with ``random_init``."""
+    if checkpoint is None and not random_init:
+        raise CheckpointError('--fit-pca needs --resnet-checkpoint (or --random-init)')
+    if checkpoint is not None:
+        from .builder import resolve_checkpoint_option
+        checkpoint = resolve_checkpoint_option('resnet', checkpoint)
+    return SoccerNetResNetExtractor(device=device, batch_size=batch_size, checkpoint=checkpoint,
+                                    fix_channel_order=fix_channel_order)

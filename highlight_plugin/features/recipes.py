@@ -53,7 +53,7 @@ class FeatureRecipe:
         drop_partial: the trailing partial clip is dropped (else the extractor's tail rule applies).
         stream: the :class:`~.base.FrameSpec` / :class:`~.base.AudioSpec` the recipe reads (its extractor's
             ``spec``), known before the network is built: a video's decode can start while it is
-            (``pipeline.DecodeAhead``).
+            (:class:`highlight_plugin.apis.extract.ReadAhead`).
     """
     extractor: str
     clip_len: float

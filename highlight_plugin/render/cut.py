@@ -21,12 +21,13 @@ video by stream copy and renders its audio once more from the source with the cl
 Files are written under a temporary name and renamed when complete.
 """
 import contextlib
+import dataclasses
 import math
 import os.path as osp
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from ..engine.errors import DataError
@@ -288,62 +289,91 @@ def loudness_notes(plans: Sequence[Optional[AudioPlan]], target: Optional[Loudne
             f'raise its noise as much.']
 
 
-def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20, preset='veryfast', *,
-             fade=0.05, loudness: Optional[LoudnessTarget] = LoudnessTarget(), gain_db=None, audio_stream=0,
-             vertical_height='source', track=None, source: Optional[CutSource] = None, preroll=3.0,
-             audio_plan: Optional[AudioPlan] = None, span: Optional[Span] = None, poster=None):
+@dataclass
+class ClipShape:
+    """A clip's picture: None (the source's shape), 'crop', 'blur' or 'follow' (9:16; 'follow' moves the window along
+    ``track``, ``(t, centre)`` pairs from :func:`highlight_plugin.analysis.follow.follow_track`), 9:16 at
+    ``vertical_height`` ('source': no upscaling, or a height such as 1920: :func:`vertical_size`), x264's ``crf`` and
+    ``preset``."""
+    vertical: Optional[str] = None
+    vertical_height: object = 'source'
+    track: Optional[Sequence] = None
+    crf: int = 20
+    preset: str = 'veryfast'
+
+
+@dataclass
+class ClipSound:
+    """A clip's audio: ``has_audio`` (None: exactly when the source has; False drops it), the stream (index among the
+    source's audio streams), ``fade`` seconds at its edges, the EBU R128 ``loudness`` target (None: the source's
+    level) or a common ``gain_db`` (one gain for a whole reel, see :func:`cut_clips`), or the ``audio_plan`` the
+    caller made (then fade, loudness and gain are not used)."""
+    has_audio: Optional[bool] = None
+    audio_stream: int = 0
+    fade: float = 0.05
+    loudness: Optional[LoudnessTarget] = field(default_factory=LoudnessTarget)
+    gain_db: Optional[float] = None
+    audio_plan: Optional[AudioPlan] = None
+
+
+@dataclass
+class ClipPlace:
+    """Where a clip lies: the :func:`inspect_source` of its file and its :func:`locate` span when the caller has them,
+    the seconds decoded before it so that the seek lands before its first frame."""
+    source: Optional[CutSource] = None
+    span: Optional[Span] = None
+    preroll: float = 3.0
+
+
+_CLIP_PARTS = (ClipShape, ClipSound, ClipPlace)
+
+
+def _clip_parts(fields: dict):
+    """``fields`` (of :class:`ClipShape`, :class:`ClipSound`, :class:`ClipPlace`, by name) into the three."""
+    parts = []
+    for cls in _CLIP_PARTS:
+        names = {f.name for f in dataclasses.fields(cls)}
+        parts.append(cls(**{k: fields.pop(k) for k in list(fields) if k in names}))
+    if fields:
+        raise TypeError(f'cut_clip() got unexpected options {", ".join(sorted(fields))}')
+    return parts
+
+
+def cut_clip(video, start, end, out_path, poster=None, **fields):
     """Write the frames ``[start, end)`` (seconds from the first frame) of ``video`` to ``out_path`` (H.264/AAC MP4).
 
-    Args:
-        vertical: None (the source's shape), 'crop', 'blur' or 'follow' (9:16; 'follow' moves the window along
-            ``track``, ``(t, centre)`` pairs from :func:`highlight_plugin.analysis.follow.follow_track`).
-        has_audio: None: the clip has audio exactly when the source has; False drops it.
-        fade: seconds of audio fade-in and -out at the clip's edges (0: none).
-        loudness: the EBU R128 target (None: the source's level).
-        gain_db: a gain to apply instead of measuring this clip (one gain for a whole reel, see :func:`cut_clips`).
-        audio_plan: the clip's :class:`AudioPlan` when the caller made it (then ``fade``, ``loudness`` and ``gain_db``
-            are not used).
-        span: where the clip lies (:func:`locate`) when the caller knows.
-        poster: ``(t, path[, width])``: also write the clip's frame at ``t`` seconds from its start as a JPEG
-            ``width`` pixels wide (480), from the same decode.
-        audio_stream: index among the source's audio streams.
-        vertical_height: 9:16 output height: 'source' (no upscaling) or a height such as 1920 (see
-            :func:`vertical_size`).
-        source: the :func:`inspect_source` of ``video`` when the caller has it.
-        preroll: seconds decoded before the clip so that the seek lands before its first frame.
+    ``fields``: those of :class:`ClipShape` (``vertical``, ``vertical_height``, ``track``, ``crf``, ``preset``),
+    :class:`ClipSound` (``has_audio``, ``audio_stream``, ``fade``, ``loudness``, ``gain_db``, ``audio_plan``) and
+    :class:`ClipPlace` (``source``, ``span``, ``preroll``). ``poster``: ``(t, path[, width])``: also write the clip's
+    frame at ``t`` seconds from its start as a JPEG ``width`` pixels wide (480), from the same decode.
 
     Raises:
         DataError: ffmpeg fails (the message names ``out_path``) or the file has no video frame.
     """
-    if vertical not in (None, *VERTICAL_MODES):
-        raise ValueError(f'vertical must be None or one of {VERTICAL_MODES}, got {vertical!r}')
+    shape, sound, place = _clip_parts(dict(fields))
+    if shape.vertical not in (None, *VERTICAL_MODES):
+        raise ValueError(f'vertical must be None or one of {VERTICAL_MODES}, got {shape.vertical!r}')
     try:
-        source = source or inspect_source(video)
+        source = place.source or inspect_source(video)
     except DataError as e:
         raise DataError(f'ffmpeg failed writing {out_path}: {e}') from e
-    span = span or locate(source, start, end, preroll)
-    audio = source.audio_streams > audio_stream and has_audio is not False
+    span = place.span or locate(source, start, end, place.preroll)
+    audio = source.audio_streams > sound.audio_stream and sound.has_audio is not False
     with tempfile.TemporaryDirectory(prefix='cut_') as tmpdir:
-        vf = ''
-        if vertical == 'follow' and track is not None:
-            cmd_file = osp.join(tmpdir, 'track.cmd')
-            x0 = write_track_commands(track, source.width, crop_width(source.width, source.height), cmd_file)
-            vf = vertical_filter('follow', source.width, source.height, vertical_height, cmd_file, x0)
-        elif vertical:
-            vf = vertical_filter(vertical, source.width, source.height, vertical_height)
         graph = [f'[0:v:0]trim=start={span.v_start:.6f}:end={span.v_end:.6f},setpts=PTS-STARTPTS'
-                 + (f',{vf}' if vf else '') + ('[v]' if poster is None else ',split[v][p]')]
+                 + _shape_filter(shape, source, tmpdir) + ('[v]' if poster is None else ',split[v][p]')]
         if poster is not None:  # one frame of the clip as it is encoded, for free
             when, _, width = (tuple(poster) + (480,))[:3]  # the frame nearest to start + when, counted in the clip
             k = min(max(source.grid.index(start + when) - span.first, 0), span.frames - 1)
             graph.append(f'[p]trim=start_frame={k}:end_frame={k + 1},scale={_even(width)}:-2[pv]')
         if audio:
-            plan = audio_plan or plan_audio(source, span, loudness, audio_stream, fade, gain_db)
+            plan = sound.audio_plan or plan_audio(source, span, sound.loudness, sound.audio_stream, sound.fade,
+                                                  sound.gain_db)
             extra = plan.chain(span.duration)
-            graph.append(_audio_chain(span, audio_stream) + (',' + extra if extra else '') + '[a]')
+            graph.append(_audio_chain(span, sound.audio_stream) + (',' + extra if extra else '') + '[a]')
         cmd = [ffmpeg_exe(), '-y', '-nostdin', '-loglevel', 'error', *_input(source, span),
-               '-filter_complex', ';'.join(graph), '-map', '[v]', '-c:v', 'libx264', '-crf', str(crf),
-               '-preset', preset, '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough']
+               '-filter_complex', ';'.join(graph), '-map', '[v]', '-c:v', 'libx264', '-crf', str(shape.crf),
+               '-preset', shape.preset, '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough']
         if audio:
             cmd += ['-map', '[a]', *AUDIO_CODEC]
         cmd += ['-movflags', '+faststart']
@@ -355,6 +385,17 @@ def cut_clip(video, start, end, out_path, vertical=None, has_audio=None, crf=20,
                         stack.enter_context(atomic_path(poster[1]))]
             _run(cmd, out_path)
     return out_path
+
+
+def _shape_filter(shape: ClipShape, source: CutSource, tmpdir) -> str:
+    """``,<filters>`` shaping the picture for 9:16 (empty for the source's shape)."""
+    if shape.vertical == 'follow' and shape.track is not None:
+        cmd_file = osp.join(tmpdir, 'track.cmd')
+        x0 = write_track_commands(shape.track, source.width, crop_width(source.width, source.height), cmd_file)
+        return ',' + vertical_filter('follow', source.width, source.height, shape.vertical_height, cmd_file, x0)
+    if shape.vertical:
+        return ',' + vertical_filter(shape.vertical, source.width, source.height, shape.vertical_height)
+    return ''
 
 
 def plan_clips(source: CutSource, segments: Sequence[dict], loudness_mode='clip',
