@@ -34,15 +34,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from highlight_plugin.features import CLIPExtractor, PANNsExtractor
-from highlight_plugin.apis.extract import close_streams, extract, open_streams
-from highlight_plugin.media.probe import probe, select_audio_stream
-from highlight_plugin.media.audio import read_audio
-from highlight_plugin.media.frames import read_frames
-from highlight_plugin.media.probe import ffmpeg_exe  # noqa: E402
-from highlight_plugin.media.specs import AudioSpec  # noqa: E402
-from highlight_plugin.features import get_layout  # noqa: E402
+from highlight_plugin.apis.extract import close_streams, extract, open_streams  # noqa: E402
+from highlight_plugin.features import CLIPExtractor, PANNsExtractor, get_layout  # noqa: E402
 from highlight_plugin.features.builder import build_extractors  # noqa: E402
+from highlight_plugin.media.audio import read_audio  # noqa: E402
+from highlight_plugin.media.frames import read_frames  # noqa: E402
+from highlight_plugin.media.probe import ffmpeg_exe, probe, select_audio_stream  # noqa: E402
+from highlight_plugin.media.specs import AudioSpec  # noqa: E402
 
 
 def make_video(path, seconds):

@@ -151,6 +151,7 @@ def check_deterministic(ctx):
 
 def _films(ctx):
     from reel_speed import make_checkpoint
+
     from tests.conftest import make_media
     films = ctx.folder('films')
     for name in ('pilot', 'finale'):
@@ -212,6 +213,7 @@ def figure_extraction(ctx):
 
 def figure_reel(ctx):
     import reel_speed
+
     from highlight_plugin.media.probe import probe
     cache = ctx.folder('cache')
     video = reel_speed.make_video(cache, 1 if ctx.tiny else max(1, int(ctx.minutes)))

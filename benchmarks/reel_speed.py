@@ -33,9 +33,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from highlight_plugin.media.probe import ffmpeg_exe, probe  # noqa: E402
 from highlight_plugin.media.audio import read_audio  # noqa: E402
 from highlight_plugin.media.frames import read_frames  # noqa: E402
+from highlight_plugin.media.probe import ffmpeg_exe, probe  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(REPO, 'configs', 'umt_hotstar.py')
@@ -75,6 +75,7 @@ def make_checkpoint(cache):
     path = os.path.join(cache, 'umt_hotstar_random.pth')
     if not os.path.exists(path):
         from mmengine.config import Config
+
         from highlight_plugin.apis import init_model
         torch.manual_seed(0)
         model = init_model(Config.fromfile(CONFIG))
@@ -123,13 +124,13 @@ def parts(video, duration, threads):
 
 def components(video, duration, audio, out_dir, full_size):
     """The reel components alone, on the benchmark video; returns their seconds by name."""
-    from highlight_plugin.analysis.snapping import EdgeSnapper
+    from highlight_plugin.analysis.follow import ActivityProfile, follow_track, window_fraction
     from highlight_plugin.analysis.pauses import LoudnessEnvelope
     from highlight_plugin.analysis.shots import ShotDetector
-    from highlight_plugin.analysis.follow import ActivityProfile, follow_track, window_fraction
+    from highlight_plugin.analysis.snapping import EdgeSnapper
+    from highlight_plugin.media.branches import read_tiny_frames
     from highlight_plugin.media.clock import inspect_source
     from highlight_plugin.render.cut import cut_clips, poster_frame, reel_loudness
-    from highlight_plugin.media.branches import read_tiny_frames
     info = probe(video)
     fps = inspect_source(video).fps
     cost = {}

@@ -23,8 +23,8 @@ def main(argv=None):
     p.add_argument('--skip-bad-rows', action='store_true', help='drop malformed rows (listed) instead of failing')
     p.add_argument('--strict', action='store_true', help='exit with status 1 when features mismatch')
     args = p.parse_args(argv)
-    from highlight_plugin.engine.errors import HighlightError
     from highlight_plugin.datasets.hotstar_labels import prepare_hotstar
+    from highlight_plugin.engine.errors import HighlightError
     try:
         report = prepare_hotstar(args.raw_csv, args.out, args.feature_dir, args.train_ratio, args.seed,
                                  args.skip_bad_rows)

@@ -215,4 +215,3 @@ def track_inside(track: Sequence[Tuple[float, float]], boxes, source_width, wind
 def window_fraction(width, height, aspect=9 / 16) -> float:
     """Width of the full-height ``aspect`` window as a fraction of a ``width`` x ``height`` frame."""
     return min(1.0, height * aspect / width)
-

@@ -18,14 +18,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from .pauses import LoudnessEnvelope
-from .shots import ShotDetector, Transition
-from .analyzers import BaseAnalyzer, shared_audio_spec
-from ..media.specs import AudioSpec, FrameSpec
 from ..media.branches import source_fps
 from ..media.clock import CutSource, FrameGrid, StreamStarts, inspect_source, stream_starts
 from ..media.probe import select_audio_stream
+from ..media.specs import AudioSpec, FrameSpec
+from .analyzers import BaseAnalyzer, shared_audio_spec
 from .follow import ActivityProfile
+from .pauses import LoudnessEnvelope
+from .shots import ShotDetector, Transition
 
 TINY_WIDTH = 64  # pixels of the tiny frames (64x36): enough for shot changes and the follow profile
 PAUSE_AUDIO = AudioSpec(16000, 'ffmpeg')  # the pauses' own audio reading when no extractor reads audio

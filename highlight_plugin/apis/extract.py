@@ -19,12 +19,12 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from highlight_plugin.media.specs import AudioSpec, FrameSpec
 from highlight_plugin.features.base import BaseExtractor
-from highlight_plugin.media.branches import FRAME_FILTERS, MAX_CHUNK_BYTES, frame_bytes, read_branches
-from highlight_plugin.media.probe import AudioStream, MediaInfo, probe, select_audio_stream
 from highlight_plugin.media.audio import audio_reader, read_silence
+from highlight_plugin.media.branches import FRAME_FILTERS, MAX_CHUNK_BYTES, frame_bytes, read_branches
 from highlight_plugin.media.frames import frame_reader
+from highlight_plugin.media.probe import AudioStream, MediaInfo, probe, select_audio_stream
+from highlight_plugin.media.specs import AudioSpec, FrameSpec
 
 
 @dataclass

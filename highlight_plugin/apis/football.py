@@ -20,7 +20,8 @@ from mmaction.registry import TASK_UTILS
 
 from ..datasets.soccernet import half_feature_path
 from ..datasets.soccernet_labels import resolve_classes
-from ..datasets.soccernet_video_ini import FILE_NAME as VIDEO_INI, half_timing
+from ..datasets.soccernet_video_ini import FILE_NAME as VIDEO_INI
+from ..datasets.soccernet_video_ini import half_timing
 from ..engine.errors import ConfigError, DataError
 from .base import ScoreRequest, assemble_inputs, check_extractors, expected_extraction_rows, extract_for_model
 from .result import HighlightResult

@@ -7,11 +7,11 @@
     result = recut_reel('reel/', edits='mine.json', render=dict(vertical='blur'))
 
 The saved result (``result.npz``) holds everything a cut needs: the model's segments, the score curve, each file's
-timing, shot changes, pauses and 9:16 follow profile. The edit list (:mod:`highlight_plugin.apis.edits.edit_list`) is applied
-to the machine's cut; only the clips whose file, span, shape or loudness changed are encoded again (the others are
-linked, by key: :func:`~highlight_plugin.render.reel.reusable_cuts`); the reel, JSON, editor exports, report page and
-result are rewritten through the same staging as the first run, so a failed or killed re-cut leaves the previous
-reel in place. One re-cut of a folder runs at a time (a lock file); a re-cut cleans what a killed one left.
+timing, shot changes, pauses and 9:16 follow profile. The edit list (:mod:`highlight_plugin.apis.edits.edit_list`)
+is applied to the machine's cut; only the clips whose file, span, shape or loudness changed are encoded again (the
+others are linked, by key: :func:`~highlight_plugin.render.reel.reusable_cuts`); the reel, JSON, editor exports,
+report page and result are rewritten through the same staging as the first run, so a failed or killed re-cut leaves
+the previous reel in place. One re-cut of a folder runs at a time (a lock file); a re-cut cleans what a killed one left.
 """
 import contextlib
 import glob

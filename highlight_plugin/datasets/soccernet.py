@@ -20,8 +20,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from ..engine.errors import ConfigError, DataError
-from .soccernet_labels import load_events, resolve_classes
 from . import soccernet_transforms  # noqa: F401  (registers PackSoccerInputs)
+from .soccernet_labels import load_events, resolve_classes
 
 
 def half_feature_path(game_dir, half, file_name):

@@ -77,4 +77,3 @@ def run_cli(main: Callable[[Optional[Sequence[str]]], object],
             raise
         print(f'error: {message}', file=sys.stderr)
         sys.exit(EXIT_USER_ERROR)
-

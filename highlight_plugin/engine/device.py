@@ -132,8 +132,9 @@ def device_failure(error: BaseException) -> Optional[str]:
     """Why ``error`` leaves this process unable to go on on its GPU (one line), or None for any other error."""
     if isinstance(error, torch.OutOfMemoryError):
         first = str(error).strip().splitlines()[0] if str(error).strip() else 'out of memory'
-        return (f'out of GPU memory ({". ".join(first.split(". ")[:2]).rstrip(".")}): free the GPU, or run smaller batches (--batch-size '
-                f'where the tool has it); the batch stops here (a rerun skips what is finished)')
+        what = '. '.join(first.split('. ')[:2]).rstrip('.')
+        return (f'out of GPU memory ({what}): free the GPU, or run smaller batches (--batch-size where the tool has '
+                f'it); the batch stops here (a rerun skips what is finished)')
     accelerator = getattr(torch, 'AcceleratorError', ())
     if isinstance(error, accelerator) or (isinstance(error, RuntimeError) and _CUDA_FAILURE.search(str(error))):
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -30,8 +30,7 @@ from mmaction.registry import RUNNERS
 from mmengine.dist import is_distributed, master_only
 from mmengine.runner import Runner
 
-from .checkpoint import (find_resumable_checkpoint, load_state_dict_checked, read_checkpoint,
-                         to_plain)
+from .checkpoint import find_resumable_checkpoint, load_state_dict_checked, read_checkpoint, to_plain
 from .compat import resolve_function
 from .device import deterministic_env
 from .dist import CPU_DDP_WRAPPER, init_cpu_dist, init_gpu_dist

@@ -14,10 +14,10 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
-from highlight_plugin.engine.errors import CheckpointError
 from highlight_plugin.engine.device import fp32_context
-from .base import EXTRACTORS, CentreFrameExtractor, load_state_dict, resolve_checkpoint
+from highlight_plugin.engine.errors import CheckpointError
 from ..weights.torchscript import is_torchscript_archive, read_torchscript_tensors
+from .base import EXTRACTORS, CentreFrameExtractor, load_state_dict, resolve_checkpoint
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)

@@ -20,11 +20,11 @@ from torch import nn
 
 from highlight_plugin.engine.device import fp32_context
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
-from .base import EXTRACTORS, BaseExtractor, load_state_dict
 from ..media.specs import FrameSpec
-from .pca import PCA
 from ..weights import WEIGHT_CONVERTERS, save_tensors
 from ..weights.keras_h5 import keras_layer, read_keras_h5
+from .base import EXTRACTORS, BaseExtractor, load_state_dict
+from .pca import PCA
 
 HOW_TO_GET = ('Pass --resnet-checkpoint with Keras\' resnet152_weights_tf_dim_ordering_tf_kernels.h5 (the ImageNet '
               'weights keras.applications.ResNet152 downloads), or its conversion by tools/convert_weights.py '

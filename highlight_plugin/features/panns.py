@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from highlight_plugin.engine.errors import CheckpointError
 from highlight_plugin.engine.device import fp32_context
-from .base import EXTRACTORS, BaseExtractor, load_weights
+from highlight_plugin.engine.errors import CheckpointError
 from ..media.specs import AudioSpec
+from .base import EXTRACTORS, BaseExtractor, load_weights
 
 HOW_TO_GET_PANNS = ('Download Cnn14_mAP=0.431.pth from https://zenodo.org/record/3987831 '
                     '(PANNs, Kong et al.) and pass its path with --panns-checkpoint (or its URL, to '

@@ -22,8 +22,8 @@ from typing import Optional
 import numpy as np
 
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
-from .layouts import save_array
 from ..weights import WEIGHT_CONVERTERS, load_pickle
+from .layouts import save_array
 
 # raw features of SoccerNet's published PCA: Keras ResNet-152 v1 on RGB-in-BGR-slots frames
 SOCCERNET_FEATURES = 'keras-resnet152-v1/caffe-rgb-quirk'

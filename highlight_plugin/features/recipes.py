@@ -86,6 +86,7 @@ _PANNS_AUDIO = AudioSpec(32000, 'librosa')
 def _hero_frames(clip_len):
     return FrameSpec(1.0 / clip_len, 224, sampling='hero')  # HERO's 224-px frames, one per clip
 
+
 RECIPES: Dict[str, Recipe] = {
     'hero_qvhighlights': Recipe(
         'hero_qvhighlights', 'qvhighlights',

@@ -25,9 +25,9 @@ import torch
 
 from highlight_plugin.engine.device import fp32_context
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
-from .base import EXTRACTORS, BaseExtractor, load_weights
 from ..media.specs import FrameSpec
 from ..weights import WEIGHT_CONVERTERS, load_pickle, save_tensors
+from .base import EXTRACTORS, BaseExtractor, load_weights
 
 HOW_TO_GET_SLOWFAST = {
     'pyslowfast_8x8': 'Download PySlowFast\'s SLOWFAST_8x8_R50.pkl (Kinetics-400, Caffe2; linked from PySlowFast\'s '

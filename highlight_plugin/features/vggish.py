@@ -27,10 +27,10 @@ from torch import nn
 
 from highlight_plugin.engine.device import fp32_context
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
-from .base import EXTRACTORS, BaseExtractor, load_weights
 from ..media.specs import AudioSpec
 from ..weights import WEIGHT_CONVERTERS, save_tensors
 from ..weights.keras_h5 import keras_layer, read_keras_h5
+from .base import EXTRACTORS, BaseExtractor, load_weights
 
 HOW_TO_GET_VGGISH = (
     'Pass --vggish-checkpoint with a PyTorch state dict of the VGGish conv layers named '

@@ -17,9 +17,9 @@ from typing import Iterator, Optional
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from highlight_plugin.media.probe import AudioStream, ffmpeg_exe, probe, select_audio_stream
-from highlight_plugin.media.pipe import _Pipe
 from highlight_plugin.media.audio import register_audio_method
+from highlight_plugin.media.pipe import _Pipe
+from highlight_plugin.media.probe import AudioStream, ffmpeg_exe, probe, select_audio_stream
 
 SOXR_QUALITY = 'soxr_hq'  # librosa >= 0.10's default res_type
 
@@ -50,7 +50,7 @@ def read_audio_librosa(path: str, sample_rate: int, stream: Optional[AudioStream
     cmd += ['-i', str(path), '-map', f'0:a:{stream.index}', '-vn', '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:']
     frame_bytes = 2 * channels
     resampler = None if rate == sample_rate else soxr.ResampleStream(rate, sample_rate, 1, dtype='float32',
-                                                                      quality=SOXR_QUALITY)
+                                                                     quality=SOXR_QUALITY)
     n_in = n_out = 0
     rest = b''
     for buf in _Pipe(cmd, max(1, int(chunk_seconds * rate)) * frame_bytes):

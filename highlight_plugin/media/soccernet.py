@@ -23,8 +23,8 @@ from typing import Iterator, Tuple
 import numpy as np
 
 from highlight_plugin.engine.errors import DataError
-from highlight_plugin.media.branches import MAX_CHUNK_BYTES, frame_bytes, read_branches, register_frame_filter
 from highlight_plugin.media.audio import AUDIO_SILENCE, register_audio_method
+from highlight_plugin.media.branches import MAX_CHUNK_BYTES, frame_bytes, read_branches, register_frame_filter
 from highlight_plugin.media.pipe import _Pipe
 from highlight_plugin.media.probe import ffmpeg_exe, probe
 from .resample import resample_chunks

@@ -63,7 +63,7 @@ class SoccerSpotter(BaseModel):
         if late and audio_pool is None:
             raise ConfigError('fusion after pooling needs audio_pool')
         if not late and audio_pool is not None:
-            raise ConfigError(f'audio_pool is only used with fusion_position="after_pool" and a fusion head')
+            raise ConfigError('audio_pool is only used with fusion_position="after_pool" and a fusion head')
         self.audio_pool = MODELS.build(audio_pool) if late else None
         feat_channels = self.fusion.out_channels if late else self.video_pool.out_channels
         self.dropout = nn.Dropout(dropout)

@@ -10,8 +10,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .plot import (CLASS_COLOURS, CURVE_COLOUR, SEGMENT_COLOUR, _event_time, curve_summary, event_lanes, hms,
-                   time_ticks)
+from .plot import CLASS_COLOURS, CURVE_COLOUR, SEGMENT_COLOUR, _event_time, curve_summary, event_lanes, hms, time_ticks
 from .templates import render_template
 
 LANE_HEIGHT = 18

@@ -20,10 +20,10 @@ from markupsafe import Markup
 
 from ..engine.errors import DataError
 from ..media.probe import probe
-from .io import atomic_write_text
-from .templates import render_template
 from .curve import saliency_svg
+from .io import atomic_write_text
 from .plot import hms
+from .templates import render_template
 
 WEB_CONTAINERS = ('.mp4', '.m4v', '.mov', '.webm')
 WEB_VIDEO = ('h264', 'vp8', 'vp9', 'av1')

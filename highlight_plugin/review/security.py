@@ -36,8 +36,8 @@ class Guard:
         refusal, set_cookie = self._check(scope, headers)
         if refusal is not None:
             status, message = refusal
-            response = JSONResponse(dict(error=message), status_code=status, headers={k.decode(): v.decode()
-                                                                                        for k, v in HEADERS})
+            headers = {k.decode(): v.decode() for k, v in HEADERS}
+            response = JSONResponse(dict(error=message), status_code=status, headers=headers)
             return await response(scope, receive, send)
 
         async def send_with_headers(message):

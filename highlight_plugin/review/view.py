@@ -6,9 +6,9 @@ import os.path as osp
 from typing import Optional
 from urllib.parse import quote
 
-from ..render.report import web_playable
 from ..apis.edits.edit_list import MIN_LENGTH, display_order
 from ..apis.edits.snap import snap_tolerance
+from ..render.report import web_playable
 
 
 def _version(path: Optional[str]) -> Optional[str]:
@@ -44,8 +44,8 @@ def playable(path: str) -> bool:
 def reel_view(reel, render_status: dict, status: dict) -> dict:
     """The page's document for ``reel`` (a :class:`~.reels.Reel`); its files are numbered (the URLs name them by
     number, never by path)."""
-    from ..apis.recut import reel_options
     from ..apis.edits.edit_list import check_state, state_hash
+    from ..apis.recut import reel_options
     store = reel.store
     result, cut, state = store.result, store.cut, store.state
     files = list(cut.limits)

@@ -63,4 +63,3 @@ def keras_layer(layers: Dict[str, Dict[str, np.ndarray]], name: str, keys, path:
     if missing:
         raise CheckpointError(f'{path}: layer {name!r} has no {", ".join(missing)} weights')
     return layers[name]
-

@@ -178,12 +178,17 @@ def _parse_conversion(raw, name: str, origin: str, what: str) -> Optional[Conver
     return Conversion(_text(raw, 'converter', origin, what), tuple(inputs), suffix)
 
 
-def _parse_weight(raw, origin: str) -> WeightEntry:
-    what = f'weight entry {raw.get("name")!r}' if isinstance(raw, dict) else 'a weight entry'
-    _check_keys(raw, _WEIGHT_KEYS, origin, what)
+def _entry_name(raw, origin: str, what: str) -> str:
     name = _text(raw, 'name', origin, what)
     if not _NAME.match(name):
         _fail(origin, what, 'names are lowercase letters, digits, ".", "_" and "-"')
+    return name
+
+
+def _parse_weight(raw, origin: str) -> WeightEntry:
+    what = f'weight entry {raw.get("name")!r}' if isinstance(raw, dict) else 'a weight entry'
+    _check_keys(raw, _WEIGHT_KEYS, origin, what)
+    name = _entry_name(raw, origin, what)
     urls = raw.get('urls')
     if not isinstance(urls, list) or not urls or not all(
             isinstance(u, str) and urlsplit(u).scheme in ('http', 'https') and urlsplit(u).netloc for u in urls):
@@ -210,9 +215,7 @@ def _parse_weight(raw, origin: str) -> WeightEntry:
 def _parse_model(raw, origin: str) -> ModelEntry:
     what = f'model entry {raw.get("name")!r}' if isinstance(raw, dict) else 'a model entry'
     _check_keys(raw, _MODEL_KEYS, origin, what)
-    name = _text(raw, 'name', origin, what)
-    if not _NAME.match(name):
-        _fail(origin, what, 'names are lowercase letters, digits, ".", "_" and "-"')
+    name = _entry_name(raw, origin, what)
     weights = raw.get('weights', {})
     if not isinstance(weights, dict) or not all(isinstance(v, str) for v in weights.values()):
         _fail(origin, what, '"weights" must map roles to weight entry names')

@@ -4,11 +4,11 @@ import subprocess
 import numpy as np
 import pytest
 
+from highlight_plugin.analysis.follow import ActivityProfile, follow_track, track_inside, window_fraction
 from highlight_plugin.analysis.shots import ShotDetector
 from highlight_plugin.media.branches import read_tiny_frames
 from highlight_plugin.media.probe import ffmpeg_exe, probe
 from highlight_plugin.render.cut import cut_clip, vertical_size
-from highlight_plugin.analysis.follow import ActivityProfile, follow_track, track_inside, window_fraction
 from tests.helpers.synthetic import subject_video
 
 FPS, W, H, BOX = 25, 640, 360, 48

@@ -5,8 +5,8 @@ import pytest
 from highlight_plugin.analysis.pauses import LoudnessEnvelope, envelope_of
 from highlight_plugin.analysis.shots import Transition, detect_shots
 from highlight_plugin.analysis.snapping import EdgeSnapper, snap_segments
-from highlight_plugin.media.branches import read_tiny_frames
 from highlight_plugin.media.audio import read_audio
+from highlight_plugin.media.branches import read_tiny_frames
 from tests.helpers.synthetic import Shot, edited_video
 
 FPS = 25

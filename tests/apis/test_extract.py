@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from highlight_plugin.apis.extract import extract
 from highlight_plugin.engine.errors import DataError
 from highlight_plugin.features import CLIPExtractor, PANNsExtractor
-from highlight_plugin.apis.extract import extract
 from highlight_plugin.media.probe import ffmpeg_exe
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -98,11 +98,10 @@ def test_vit_b32_feature_sizes():
 def test_silent_audio_equals_a_silent_track(make_media, tmp_path, extractors):
     """A video without audio, read as silence, gives the rows of the same video with a silent track: each audio
     reading ('ffmpeg', librosa's, V&D's) gives the zeros it gives on such a track, as many samples."""
-    from highlight_plugin.media.specs import AudioSpec
-    from highlight_plugin.media.audio import audio_reader
-    from highlight_plugin.media.probe import probe
-    from highlight_plugin.media.audio import read_silence, silence_samples
     from highlight_plugin.features.vggish import SAMPLE_RATE as VGGISH_RATE
+    from highlight_plugin.media.audio import audio_reader, read_silence, silence_samples
+    from highlight_plugin.media.probe import probe
+    from highlight_plugin.media.specs import AudioSpec
     mute = make_media(tmp_path / 'mute.mp4', seconds=6.3, audio=None)
     silent = tmp_path / 'silent.mkv'  # the same frames with a silent stereo track
     subprocess.run([ffmpeg_exe(), '-v', 'error', '-i', str(mute), '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo',
@@ -155,8 +154,8 @@ def test_analyzers_ride_on_the_feature_decode(make_media, tmp_path, extractors, 
 
 def test_late_start_matroska_duration(make_media, tmp_path):
     """An MKV whose timestamps start at 10 s lasts its frames' span, not the end of its timeline."""
-    from highlight_plugin.media.probe import probe
     from highlight_plugin.media.clock import stream_starts
+    from highlight_plugin.media.probe import probe
     late = make_media(tmp_path / 'late.mkv', seconds=6, audio='sine', extra=['-output_ts_offset', '10'])
     assert probe(str(late)).duration == pytest.approx(6.0, abs=0.05)
     starts = stream_starts(str(late), 0)

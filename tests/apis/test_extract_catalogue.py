@@ -4,9 +4,9 @@ import shutil
 import numpy as np
 import pytest
 
+from highlight_plugin.apis.extract_catalogue import collect_videos, run_extraction
 from highlight_plugin.engine.errors import CheckpointError, DataError
 from highlight_plugin.features import CLIPExtractor, PANNsExtractor, get_layout, save_array
-from highlight_plugin.apis.extract_catalogue import collect_videos, run_extraction
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from highlight_plugin.datasets.hotstar import read_labels, split_titles
+from highlight_plugin.datasets.hotstar_labels import parse_timestamp, prepare_hotstar
 from highlight_plugin.engine.errors import DataError
 from highlight_plugin.features import save_array
-from highlight_plugin.datasets.hotstar_labels import parse_timestamp, prepare_hotstar
 
 RAW = """content_id,start_position_scene,end_position_scene,rating_1,rating_2
 100,0:00:00,0:00:10,4 - Good,2 - Bad

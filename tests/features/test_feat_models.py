@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import torch
 
+from highlight_plugin.apis.extract import extract
+from highlight_plugin.apis.extract_catalogue import collect_videos, fit_pca_on_videos, run_extraction
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
 from highlight_plugin.features import (PCA, ResNetExtractor, SlowFastExtractor, VGGishConv, VGGishExtractor,
                                        build_extractors, build_vggish, get_layout, load_weights)
-from highlight_plugin.apis.extract_catalogue import collect_videos, fit_pca_on_videos, run_extraction
-from highlight_plugin.apis.extract import extract
 from highlight_plugin.features.vggish import mel_matrix
 
 

@@ -7,13 +7,12 @@ import pytest
 import torch
 
 from highlight_plugin.engine.errors import CheckpointError, ConfigError
-from highlight_plugin.media.specs import FrameSpec
 from highlight_plugin.features import check_recipe, get_layout, read_provenance, write_provenance
-from highlight_plugin.media.branches import read_branches
-from highlight_plugin.media.frames import read_frames
 from highlight_plugin.features.clip import build_clip, read_clip_weights, timm_to_open_clip
-from highlight_plugin.media.branches import hero_geometry
 from highlight_plugin.features.slowfast import caffe2_to_mmaction, hero_frame_indices
+from highlight_plugin.media.branches import hero_geometry, read_branches
+from highlight_plugin.media.frames import read_frames
+from highlight_plugin.media.specs import FrameSpec
 
 
 def test_one_decode_feeds_several_samplings(media_dir):

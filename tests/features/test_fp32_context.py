@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from highlight_plugin.features import (CLIPExtractor, PANNsExtractor, ResNetExtractor, SlowFastExtractor,
-                                       VGGishExtractor)
+from highlight_plugin.features import CLIPExtractor, PANNsExtractor, ResNetExtractor, SlowFastExtractor, VGGishExtractor
 from highlight_plugin.features.base import EXTRACTORS
 from highlight_plugin.features.keras_resnet import KerasResNetV1, SoccerNetResNetExtractor
 

@@ -13,16 +13,15 @@ import numpy as np
 import pytest
 import torch
 
+from highlight_plugin.apis.extract import extract
+from highlight_plugin.apis.extract_catalogue import fit_pca_on_videos
 from highlight_plugin.engine.errors import CheckpointError, ConfigError, DataError
 from highlight_plugin.features import (PCA, KerasResNetV1, SoccerNetResNetExtractor, VGGishExtractor, build_extractors,
                                        build_keras_resnet, build_vggish, get_layout)
-from highlight_plugin.apis.extract_catalogue import fit_pca_on_videos
-from highlight_plugin.apis.extract import extract
-from highlight_plugin.media.soccernet import resize_area
-from highlight_plugin.media.specs import AudioSpec, FrameSpec
 from highlight_plugin.media.probe import ffmpeg_exe
 from highlight_plugin.media.resample import resample_chunks
-from highlight_plugin.media.soccernet import read_audio_vandd, read_frames_soccernet
+from highlight_plugin.media.soccernet import read_audio_vandd, read_frames_soccernet, resize_area
+from highlight_plugin.media.specs import AudioSpec, FrameSpec
 from highlight_plugin.weights import convert
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

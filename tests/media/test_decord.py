@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 import torch
 
+from highlight_plugin.apis.extract import extract
 from highlight_plugin.engine.errors import ConfigError, DataError
 from highlight_plugin.features import CLIPExtractor
-from highlight_plugin.apis.extract import extract
-from highlight_plugin.media.frames import read_frames
+from highlight_plugin.media.frames import clip_centre_indices, frame_reader, read_frames, read_frames_decord
 from highlight_plugin.media.probe import MediaInfo
-from highlight_plugin.media.frames import clip_centre_indices, frame_reader, read_frames_decord
 
 
 def _chunks(reader, path, fps, size, crop=True, chunk=4):

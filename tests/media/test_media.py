@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from highlight_plugin.engine.errors import ConfigError, DataError
-from highlight_plugin.media.specs import FrameSpec
 from highlight_plugin.media.audio import audio_reader, read_audio
 from highlight_plugin.media.frames import frame_reader, read_frames
 from highlight_plugin.media.probe import probe, select_audio_stream
+from highlight_plugin.media.specs import FrameSpec
 
 
 def _frames(path, fps, size=16, crop=True):

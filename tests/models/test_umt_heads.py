@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from highlight_plugin.models.umt.heads import (UMTBoundaryHead, UMTSaliencyHead,
-                                               gaussian_focal_loss)
+from highlight_plugin.models.umt.heads import UMTBoundaryHead, UMTSaliencyHead, gaussian_focal_loss
 
 
 def targets(windows, num_clips=75, unit=2.0):

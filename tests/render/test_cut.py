@@ -4,8 +4,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from highlight_plugin.media.probe import ffmpeg_exe, probe
 from highlight_plugin.media.clock import inspect_source
+from highlight_plugin.media.probe import ffmpeg_exe, probe
 from highlight_plugin.render.cut import LoudnessTarget, concat_clips, cut_clip, cut_clips, reel_loudness, vertical_size
 from tests.helpers.synthetic import Shot, edited_video, frame_indices, index_video
 

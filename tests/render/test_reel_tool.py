@@ -18,8 +18,8 @@ import torch
 from mmengine.config import Config
 
 from highlight_plugin.apis import init_model
-from highlight_plugin.media.probe import ffmpeg_exe, probe
 from highlight_plugin.media.clock import stream_starts
+from highlight_plugin.media.probe import ffmpeg_exe, probe
 from highlight_plugin.render.cut import reel_loudness
 from tests.helpers.synthetic import frame_indices, index_video, subject_video
 

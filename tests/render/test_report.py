@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from highlight_plugin.render import concat_clips, cut_clip, plot_saliency
-from highlight_plugin.render.cut import poster_frame
 from highlight_plugin.render.curve import saliency_svg
+from highlight_plugin.render.cut import poster_frame
 from highlight_plugin.render.plot import curve_summary, hms, time_ticks
 from highlight_plugin.render.report import web_playable, write_report
 from tests.helpers.synthetic import Shot, edited_video

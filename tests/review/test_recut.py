@@ -14,11 +14,11 @@ import time
 import pytest
 
 from highlight_plugin.apis import HighlightResult
+from highlight_plugin.apis.edits.store import EditStore
 from highlight_plugin.apis.recut import recut_reel
 from highlight_plugin.engine import run_cli
 from highlight_plugin.engine.errors import DataError
 from highlight_plugin.media.probe import ffmpeg_exe, probe
-from highlight_plugin.apis.edits.store import EditStore
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the template reel's machine cut, ranked: c1 21.6-26.0, c2 1.6-6.4, c3 31.6-37.0, c4 11.6-16.0

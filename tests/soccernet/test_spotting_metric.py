@@ -8,7 +8,6 @@ from highlight_plugin.datasets.soccernet import SoccerNetWindowDataset
 from highlight_plugin.datasets.soccernet_labels import HIGHLIGHT_CLASSES, HIGHLIGHT_LABEL_MAP, V1_LABELS
 from highlight_plugin.evaluation.functional.soccernet import evaluate_spotting, match, spots_from_scores
 from highlight_plugin.evaluation.metrics.soccernet import SoccerNetSpottingDumper, SoccerNetSpottingMetric
-
 from .synthetic import game_name, gt_annotation, random_games, write_features, write_json
 
 

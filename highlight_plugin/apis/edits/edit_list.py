@@ -325,4 +325,3 @@ def read_edits(path: str) -> dict:
             raise DataError(f'{path}: an edit list of version {doc.get("version")}; this package reads {VERSION}')
         return doc
     return dict(format=FORMAT, version=VERSION, state=doc)  # a bare state, as a script may write it
-
