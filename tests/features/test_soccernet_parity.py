@@ -339,3 +339,20 @@ def test_fused_convolutions_equal_separate_ops(monkeypatch):
     assert keras_resnet.KerasResNetV1 is KerasResNetV1 and fused.shape == (2, 2048)
     torch.testing.assert_close(fused, separate, rtol=0, atol=1e-6 * ref.abs().max().item())  # fp32 rounding
     torch.testing.assert_close(fused, ref, rtol=1e-5, atol=1e-5 * ref.abs().max().item())
+
+
+def test_the_fit_pca_tool_builds_a_raw_resnet_and_needs_enough_rows(tmp_path, capsys):
+    """tools/extract_features.py --fit-pca: the soccernet ResNet without a PCA over the videos, one line when they
+    give fewer rows than the PCA's dimensions."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('extract_features_pca', os.path.join(
+        os.path.dirname(TESTS), 'tools', 'extract_features.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    code = tool.main([os.path.join(DATA, 'lq.mp4'), '--out-dir', str(tmp_path), '--layout', 'soccernet', '--fit-pca',
+                      '--random-init', '--pca', str(tmp_path / 'pca.npz'), '--device', 'cpu'])
+    assert code == 1 and 'PCA to 512 dimensions needs more than 512 feature rows, got 8' in capsys.readouterr().err
+    assert not (tmp_path / 'pca.npz').exists()
+    with pytest.raises(CheckpointError, match='--fit-pca needs --resnet-checkpoint'):
+        from highlight_plugin.features.keras_resnet import raw_soccernet_extractor
+        raw_soccernet_extractor()
