@@ -167,9 +167,9 @@ def frame_reader(backend: str, sampling: str = 'centre') -> Callable[..., Iterat
     """The reader of ``sampling`` frames on ``backend`` ('ffmpeg' or 'decord'), called as
     ``reader(path, spec, chunk, threads, info)``."""
     if backend not in BACKENDS:
-        raise ConfigError(f'unknown video decoder backend {backend!r} (choose from {list(BACKENDS)})')
+        raise ConfigError(f'unknown frame reader {backend!r} (choose from {list(BACKENDS)})')
     if (backend, sampling) not in FRAME_SAMPLINGS:
         known = sorted(s for b, s in FRAME_SAMPLINGS if b == backend)
-        raise ConfigError(f'frame sampling {sampling!r} is not available on the {backend} decoder '
+        raise ConfigError(f'frame sampling {sampling!r} is not available on the {backend} reader '
                           f'(it has: {", ".join(known)})')
     return FRAME_SAMPLINGS[(backend, sampling)]
