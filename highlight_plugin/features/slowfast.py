@@ -30,18 +30,12 @@ from ..weights import WEIGHT_CONVERTERS, load_pickle, save_tensors
 from .base import EXTRACTORS, BaseExtractor, load_weights
 
 HOW_TO_GET_SLOWFAST = {
-    'pyslowfast_8x8': 'Download PySlowFast\'s SLOWFAST_8x8_R50.pkl (Kinetics-400, Caffe2; linked from PySlowFast\'s '
-                      'MODEL_ZOO.md: '
-                      'https://dl.fbaipublicfiles.com/pyslowfast/model_zoo/kinetics400/SLOWFAST_8x8_R50.pkl)'
-                      ', convert it once with "python tools/convert_weights.py slowfast-caffe2 SLOWFAST_8x8_R50.pkl '
-                      '--out slowfast_8x8.safetensors" and pass --slowfast-checkpoint slowfast_8x8.safetensors (or the '
-                      '.pkl itself), or "none" for random weights.',
-    'mmaction_4x16': 'Download the mmaction2 Kinetics-400 SlowFast R50 4x16x1 checkpoint '
-                     '(slowfast_r50_8xb8-4x16x1-256e_kinetics400-rgb_20220901-701b0f6f.pth, linked from '
-                     'mmaction2 configs/recognition/slowfast/README.md) and pass --slowfast-checkpoint PATH, '
-                     'or "none" for random weights.',
+    'pyslowfast_8x8': 'pass --slowfast-checkpoint pyslowfast-slowfast-8x8-r50 (PySlowFast\'s SLOWFAST_8x8_R50.pkl, '
+                      'Kinetics-400, fetched and converted once from the zoo), a file of it or of its conversion '
+                      '(tools/convert_weights.py slowfast-caffe2), or "none" for random weights.',
+    'mmaction_4x16': 'pass --slowfast-checkpoint mmaction2-slowfast-r50-4x16x1-k400 (mmaction2\'s Kinetics-400 '
+                     'SlowFast R50 4x16x1, fetched once from the zoo), a file of it, or "none" for random weights.',
 }
-HOW_TO_GET = HOW_TO_GET_SLOWFAST['mmaction_4x16']  # kept for callers of the earlier name
 KINETICS_MEAN = (123.675, 116.28, 103.53)
 KINETICS_STD = (58.395, 57.12, 57.375)
 PYSLOWFAST_MEAN, PYSLOWFAST_STD = 0.45, 0.225
