@@ -26,8 +26,9 @@ from ..weights.keras_h5 import keras_layer, read_keras_h5
 from .base import EXTRACTORS, BaseExtractor, load_state_dict
 from .pca import PCA
 
-HOW_TO_GET = ('Pass --resnet-checkpoint keras-resnet152-imagenet (Keras\' resnet152_weights_tf_dim_ordering_tf_kernels.h5, '
-              'fetched and converted once from the zoo), a file of it or of its conversion by '
+HOW_TO_GET = ('Pass --resnet-checkpoint keras-resnet152-imagenet (Keras\' '
+              'resnet152_weights_tf_dim_ordering_tf_kernels.h5, fetched and converted once from the zoo), a file of it '
+              'or of its conversion by '
               'tools/convert_weights.py keras-resnet152, or "none" for random weights.')
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)  # keras.applications.imagenet_utils, mode 'caffe'
 BN_EPS = 1.001e-5
