@@ -81,7 +81,7 @@ def test_named_samplings_and_audio_methods(media_dir):
     spec = FrameSpec(fps=1.0, size=16)
     via_registry = np.concatenate(list(frame_reader('ffmpeg', 'centre')(str(media_dir / 'good.mp4'), spec, 4, 0, None)))
     np.testing.assert_array_equal(via_registry, _frames(media_dir / 'good.mp4', 1.0))
-    with pytest.raises(ConfigError, match="sampling 'nope' is not available on the ffmpeg decoder"):
+    with pytest.raises(ConfigError, match="sampling 'nope' is not available on the ffmpeg reader"):
         frame_reader('ffmpeg', 'nope')
     with pytest.raises(ConfigError, match="unknown audio reading 'nope'"):
         audio_reader('nope')
