@@ -21,7 +21,8 @@ def to_reel_clock(result):
                 keep[i] = (keep[i][0] - shift, keep[i][1] - shift)
         segments.append(seg)
     result.segments = segments
-    result.keep = keep if result.keep is not None else None
+    if result.keep is not None:
+        result.keep = keep
     return result
 
 

@@ -4,7 +4,7 @@ A domain (:data:`~.predictor.DOMAINS`) is ``score(predictor, request) -> Highlig
 cfg)`` completing its segment decoder's config; the predictor takes care of everything before (the model, the
 extractors, the options) and after (the reel's clock, snapping, rendering).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional, Sequence
 
 import numpy as np
@@ -31,7 +31,6 @@ class ScoreRequest:
     analysis: object
     decoder: object
     ahead: Optional[object] = None
-    notes: list = field(default_factory=list)
 
 
 def model_inputs(model) -> dict:

@@ -14,7 +14,7 @@ features' networks, the model's scores, the segment decoder, the analysis (the r
 changes and pauses); :meth:`HighlightResult.write` then renders. The domain of the model (``inference_cfg.task``:
 films or football, :data:`DOMAINS`) says how a video becomes scores and segments.
 """
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Dict, Mapping, Optional, Sequence
 
 from mmaction.registry import TASK_UTILS
@@ -23,7 +23,7 @@ from ..engine.errors import ConfigError
 from . import film, football
 from .base import Domain, ScoreRequest, model_inputs
 from .inference import init_model
-from .result import HighlightResult
+from .result import HighlightResult, json_ready
 
 DEFAULT_SNAP = 2.0  # seconds an edge may move to a shot change or a pause
 
@@ -208,7 +208,7 @@ class HighlightPredictor:
         silent_source_notes(result)
         result.options = dict(model=dict(name=self.name, config=self.config, checkpoint=self.checkpoint,
                                          task=self.task, recipe=self.inference.get('recipe')),
-                              predict=_plain_options(request.options),
+                              predict=json_ready(asdict(request.options)),
                               decoder=dict(min_len=getattr(request.decoder, 'min_len', None),
                                            max_len=getattr(request.decoder, 'max_len', None)))
         return result
@@ -272,15 +272,6 @@ def _analyse_rest(result: HighlightResult, request: ScoreRequest):
         with request.progress.stage('extract', total=total) as update:
             for source, info in infos.items():
                 analyse_alone(source, request.analysis, info, on_seconds=update)
-
-
-def _plain_options(options: PredictOptions) -> dict:
-    from dataclasses import asdict
-    out = asdict(options)
-    out['audio_languages'] = list(out['audio_languages'])
-    if out['classes'] is not None:
-        out['classes'] = list(out['classes'])
-    return out
 
 
 def _resolve(value: str, role: str) -> str:

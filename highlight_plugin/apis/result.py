@@ -7,7 +7,6 @@ source's loudness envelope and 9:16 follow profile). An hour of film takes a few
 """
 import dataclasses
 import json
-import os
 import os.path as osp
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -102,7 +101,7 @@ class HighlightResult:
                     plot_segments=self.plot_segments, info=self.info, keep=self.keep, notes=self.notes,
                     options=self.options, analysis=sources, files=_paths(self.files, _relative, root),
                     order=self.order, machine=self.machine, cuts=self.cuts)
-        arrays['meta'] = np.array(json.dumps(_plain(meta)))
+        arrays['meta'] = np.array(json.dumps(json_ready(meta)))
         with atomic_path(str(path)) as tmp:
             with open(tmp, 'wb') as f:
                 np.savez_compressed(f, **arrays)
@@ -157,14 +156,14 @@ def _absolute(path, root):
     return path if osp.isabs(path) else osp.join(root, path)
 
 
-def _plain(value):
+def json_ready(value):
     """JSON-ready: numpy scalars and arrays, tuples, Fractions (as ``'num/den'``) and dataclasses."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: json_ready(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, Fraction):
         return f'{value.numerator}/{value.denominator}'
     if isinstance(value, np.ndarray):
@@ -177,12 +176,12 @@ def _plain(value):
 def _analysis_meta(a, key):
     """``(meta, arrays)`` of a :class:`~highlight_plugin.analysis.SourceAnalysis` (arrays named ``key/...``)."""
     arrays = {}
-    cut = _plain(dataclasses.replace(a.cut, grid=None))
-    cut['grid'] = dict(rate=_plain(a.cut.grid.rate), times=None)
+    cut = json_ready(dataclasses.replace(a.cut, grid=None))
+    cut['grid'] = dict(rate=json_ready(a.cut.grid.rate), times=None)
     if a.cut.grid.times is not None:  # a variable-rate file's frame times
         arrays[f'{key}/frame_times'] = np.asarray(a.cut.grid.times, np.float64)
         cut['grid']['times'] = f'{key}/frame_times'
-    meta = dict(path=a.path, duration=a.duration, cut=cut, starts=_plain(a.starts),
+    meta = dict(path=a.path, duration=a.duration, cut=cut, starts=json_ready(a.starts),
                 transitions=[t.as_dict(ndigits=6) for t in a.transitions], audio_stream=a.audio_stream,
                 silent_features=a.silent_features, envelope=None, profile=None)
     if a.envelope is not None:
@@ -226,8 +225,3 @@ def _dataclass_from(cls, values: dict):
             v = values[f.name]
             out[f.name] = Fraction(v) if isinstance(v, str) and 'Fraction' in str(f.type) else v
     return cls(**out)
-
-
-def result_path(out_dir: str) -> str:
-    """Where the result of the reel in ``out_dir`` is kept."""
-    return os.path.join(out_dir, RESULT_FILE)

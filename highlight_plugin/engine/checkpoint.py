@@ -109,6 +109,15 @@ def _same_mapping(src: dict, items: list, convert) -> dict:
     return out
 
 
+def existing_checkpoint(path: str) -> str:
+    """``path`` when it is a file or a URL, else the local file of the zoo name it is (a model's checkpoint or
+    a checkpoint entry: fetched, verified, converted once); CheckpointError listing close names otherwise."""
+    if '://' in str(path) or osp.isfile(path):
+        return path
+    from highlight_plugin.weights.hub import resolve_weights
+    return resolve_weights(path, role='checkpoint')
+
+
 def read_checkpoint(filename: str, map_location: Any = 'cpu', mmap: bool = False) -> dict:
     """Load a checkpoint with ``weights_only=True``; plain values are restored. ``mmap``: tensors are
     memory-mapped from the file (copy-on-write) instead of read into memory. A device ``map_location`` (e.g.

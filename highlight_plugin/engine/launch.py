@@ -14,6 +14,7 @@ import torch
 from mmaction.registry import METRICS, RUNNERS
 from mmengine.config import Config, DictAction
 
+from .checkpoint import existing_checkpoint
 from .config import check_cfg_options, check_data_roots, default_work_dir
 from .device import local_rank as launcher_local_rank
 from .errors import CheckpointError, ConfigError
@@ -121,7 +122,7 @@ def make_train_config(config: str, options: Optional[TrainingOptions] = None, **
             raise CheckpointError(f'checkpoint not found: {o.resume}')
         cfg.load_from = None if o.resume == 'auto' else o.resume
     elif cfg.get('load_from'):  # a file, or a zoo name (fetched once; every rank waits for the one download)
-        cfg.load_from = _existing_checkpoint(cfg.load_from)
+        cfg.load_from = existing_checkpoint(cfg.load_from)
     if o.auto_scale_lr:
         if not isinstance(cfg.get('auto_scale_lr'), dict):
             raise ConfigError('--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
@@ -184,18 +185,9 @@ def make_test_config(config: str, checkpoint: Optional[str] = None, options: Opt
         evaluators = cfg.test_evaluator
         evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
         cfg.test_evaluator = evaluators + [dump_metric(o.dump, cfg)]
-    cfg.load_from = _existing_checkpoint(checkpoint)
+    cfg.load_from = existing_checkpoint(checkpoint)
     check_data_roots(cfg, ['test_dataloader'])
     return cfg
-
-
-def _existing_checkpoint(path: str) -> str:
-    """``path`` when it is a file or a URL, else the local file of the zoo name it is (a model's checkpoint or
-    a checkpoint entry: fetched, verified, converted once); CheckpointError listing close names otherwise."""
-    if '://' in str(path) or osp.isfile(path):
-        return path
-    from highlight_plugin.weights.hub import resolve_weights
-    return resolve_weights(path, role='checkpoint')
 
 
 def dump_metric(path: str, cfg: Optional[Config] = None) -> dict:

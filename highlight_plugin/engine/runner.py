@@ -30,7 +30,8 @@ from mmaction.registry import RUNNERS
 from mmengine.dist import is_distributed, master_only
 from mmengine.runner import Runner
 
-from .checkpoint import find_resumable_checkpoint, load_state_dict_checked, read_checkpoint, to_plain
+from .checkpoint import (existing_checkpoint, find_resumable_checkpoint, load_state_dict_checked, read_checkpoint,
+                         to_plain)
 from .compat import resolve_function
 from .device import deterministic_env
 from .dist import CPU_DDP_WRAPPER, init_cpu_dist, init_gpu_dist
@@ -116,9 +117,7 @@ class HighlightRunner(Runner):
         The file is read onto the CPU whatever ``map_location`` says (``Runner.resume`` passes ``get_device()``):
         the weights are copied into the parameters where they live, the optimizer moves its state beside its
         parameters, and the random states must be CPU tensors."""
-        if '://' not in str(filename) and not osp.isfile(filename):
-            from highlight_plugin.weights.hub import resolve_weights
-            filename = resolve_weights(filename, role='checkpoint')
+        filename = existing_checkpoint(filename)
         checkpoint = read_checkpoint(filename, map_location='cpu')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         load_state_dict_checked(self.model, checkpoint, filename, strict, revise_keys)
